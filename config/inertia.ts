@@ -1,0 +1,33 @@
+import { defineConfig } from '@adonisjs/inertia'
+import type { HttpContext } from '@adonisjs/core/http'
+
+/**
+ * Data every page receives. Tenant-specific props (workspace, member,
+ * permissions) are shared by the workspace middleware with `inertia.share`.
+ */
+const inertiaConfig = defineConfig({
+  rootView: 'inertia_layout',
+  entrypoint: 'resources/js/app.ts',
+  sharedData: {
+    errors: (ctx: HttpContext) => ctx.session?.flashMessages.get('errors') ?? {},
+    flash: (ctx: HttpContext) => ({
+      success: ctx.session?.flashMessages.get('success') ?? null,
+      error: ctx.session?.flashMessages.get('error') ?? null,
+    }),
+    user: (ctx: HttpContext) => {
+      const user = ctx.auth?.user
+      if (!user) return null
+      return {
+        id: user.publicId,
+        email: user.email,
+        fullName: user.fullName,
+        locale: user.locale,
+        isSuperAdmin: user.isSuperAdmin,
+        emailVerified: user.emailVerifiedAt !== null,
+      }
+    },
+  },
+  ssr: { enabled: false },
+})
+
+export default inertiaConfig

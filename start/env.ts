@@ -1,0 +1,75 @@
+/*
+|--------------------------------------------------------------------------
+| Environment variables
+|--------------------------------------------------------------------------
+|
+| Every variable Parley reads is validated here and documented in the
+| README's configuration table and in .env.example.
+*/
+import { Env } from '@adonisjs/core/env'
+
+export default await Env.create(new URL('../', import.meta.url), {
+  NODE_ENV: Env.schema.enum(['development', 'production', 'test'] as const),
+  PORT: Env.schema.number(),
+  HOST: Env.schema.string({ format: 'host' }),
+  APP_KEY: Env.schema.string(),
+  APP_URL: Env.schema.string.optional(),
+  APP_NAME: Env.schema.string.optional(),
+  LOG_LEVEL: Env.schema.enum.optional([
+    'fatal',
+    'error',
+    'warn',
+    'info',
+    'debug',
+    'trace',
+    'silent',
+  ] as const),
+
+  /*
+  | Database: SQLite (embedded default) or MySQL / MariaDB.
+  */
+  DB_CONNECTION: Env.schema.enum.optional(['sqlite', 'mysql'] as const),
+  SQLITE_PATH: Env.schema.string.optional(),
+  DB_HOST: Env.schema.string.optional({ format: 'host' }),
+  DB_PORT: Env.schema.number.optional(),
+  DB_USER: Env.schema.string.optional(),
+  DB_PASSWORD: Env.schema.string.optional(),
+  DB_DATABASE: Env.schema.string.optional(),
+
+  /*
+  | Redis: optional. When REDIS_HOST is empty Parley runs without Redis.
+  */
+  REDIS_HOST: Env.schema.string.optional({ format: 'host' }),
+  REDIS_PORT: Env.schema.number.optional(),
+  REDIS_PASSWORD: Env.schema.string.optional(),
+
+  /*
+  | Sessions and rate limiting
+  */
+  SESSION_DRIVER: Env.schema.enum.optional(['cookie', 'memory', 'redis'] as const),
+  LIMITER_STORE: Env.schema.enum.optional(['database', 'memory', 'redis'] as const),
+
+  /*
+  | Mail: SMTP in production, `file` (writes messages to tmp/mails) in development and tests.
+  */
+  MAIL_MAILER: Env.schema.enum.optional(['smtp', 'file'] as const),
+  MAIL_FROM_ADDRESS: Env.schema.string.optional(),
+  MAIL_FROM_NAME: Env.schema.string.optional(),
+  SMTP_HOST: Env.schema.string.optional(),
+  SMTP_PORT: Env.schema.number.optional(),
+  SMTP_USERNAME: Env.schema.string.optional(),
+  SMTP_PASSWORD: Env.schema.string.optional(),
+  SMTP_SECURE: Env.schema.boolean.optional(),
+
+  /*
+  | Google sign-in: active only when both values are set.
+  */
+  GOOGLE_CLIENT_ID: Env.schema.string.optional(),
+  GOOGLE_CLIENT_SECRET: Env.schema.string.optional(),
+
+  /*
+  | Sign-up and trial
+  */
+  SIGNUP_ENABLED: Env.schema.boolean.optional(),
+  TRIAL_DAYS: Env.schema.number.optional(),
+})

@@ -1,0 +1,10 @@
+/*
+|--------------------------------------------------------------------------
+| Routes: each module owns its routes file; this one imports them.
+|--------------------------------------------------------------------------
+*/
+import router from '@adonisjs/core/services/router'
+import '#core/routes'
+
+router.get('/health', '#core/controllers/health_controller.live')
+router.get('/health/ready', '#core/controllers/health_controller.ready')
