@@ -4,6 +4,8 @@ import type { StatusPageRange, StatusPageRenderer } from '@adonisjs/core/types/h
 import { errors as authErrors } from '@adonisjs/auth'
 import { errors as bouncerErrors } from '@adonisjs/bouncer'
 import { errors as limiterErrors } from '@adonisjs/limiter'
+import { errors as lucidErrors } from '@adonisjs/lucid'
+import db from '@adonisjs/lucid/services/db'
 import { CrossTenantAccessException } from '#core/exceptions/cross_tenant_access_exception'
 import { PlanLimitReachedException } from '#core/exceptions/plan_limit_reached_exception'
 import { WorkspaceSuspendedException } from '#core/exceptions/workspace_suspended_exception'
@@ -80,15 +82,53 @@ export default class HttpExceptionHandler extends ExceptionHandler {
 
   async report(error: unknown, ctx: HttpContext) {
     if (error instanceof CrossTenantAccessException) {
-      await audit({
-        action: 'security.cross_tenant_denied',
-        workspaceId: error.ownerWorkspaceId,
-        actorId: ctx.auth?.user?.id ?? null,
-        target: error.target,
-        after: { requestedFrom: ctx.workspace?.slug ?? null },
-      })
+      await this.auditCrossTenant(ctx, error.target, error.ownerWorkspaceId)
       return
     }
+    if (error instanceof lucidErrors.E_ROW_NOT_FOUND) {
+      const owner = await this.foreignOwner(error, ctx)
+      if (owner) await this.auditCrossTenant(ctx, owner.target, owner.workspaceId)
+    }
     return super.report(error, ctx)
+  }
+
+  private auditCrossTenant(
+    ctx: HttpContext,
+    target: { type: string; id: string | number },
+    ownerWorkspaceId: number | null
+  ) {
+    return audit({
+      action: 'security.cross_tenant_denied',
+      workspaceId: ownerWorkspaceId,
+      actorId: ctx.auth?.user?.id ?? null,
+      target,
+      after: { requestedFrom: ctx.workspace?.slug ?? null },
+    })
+  }
+
+  /**
+   * A tenant-owned lookup missed inside a workspace: was the route
+   * parameter the public id of a row that belongs to another workspace?
+   * Then it was a cross-tenant attempt, not a typo.
+   */
+  private async foreignOwner(
+    error: InstanceType<typeof lucidErrors.E_ROW_NOT_FOUND>,
+    ctx: HttpContext
+  ) {
+    const model = error.model as unknown as { table: string; isTenantOwned?: boolean } | undefined
+    if (!model?.isTenantOwned || !ctx.workspace) return null
+    for (const [name, value] of Object.entries(ctx.params ?? {})) {
+      if (name === 'workspace' || typeof value !== 'string') continue
+      const row = await db
+        .from(model.table)
+        .select('workspace_id')
+        .where('public_id', value)
+        .whereNot('workspace_id', ctx.workspace.id)
+        .first()
+      if (row) {
+        return { target: { type: model.table, id: value }, workspaceId: Number(row.workspace_id) }
+      }
+    }
+    return null
   }
 }

@@ -1,5 +1,7 @@
 import { DateTime } from 'luxon'
-import { BaseModel, column } from '@adonisjs/lucid/orm'
+import { BaseModel, column, hasMany } from '@adonisjs/lucid/orm'
+import type { HasMany } from '@adonisjs/lucid/types/relations'
+import Workspace from '#core/models/workspace'
 import { jsonColumn } from '#core/helpers/json_column'
 
 /**
@@ -54,6 +56,9 @@ export default class Plan extends BaseModel {
 
   @column.dateTime({ autoCreate: true, autoUpdate: true })
   declare updatedAt: DateTime
+
+  @hasMany(() => Workspace)
+  declare workspaces: HasMany<typeof Workspace>
 
   limit(name: PlanLimit): number | null {
     return this[PLAN_LIMITS[name]]

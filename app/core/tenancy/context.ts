@@ -17,6 +17,19 @@ export type TenantContext = {
 
 const storage = new AsyncLocalStorage<TenantContext>()
 
+/**
+ * Lucid query builders are lazy thenables: returned from a callback, they
+ * would run after the context closed. Start them inside it.
+ */
+type Settled<T> = T extends PromiseLike<infer R> ? Promise<R> : T
+
+function settleInside(value: unknown) {
+  if (value && typeof (value as PromiseLike<unknown>).then === 'function' && !(value instanceof Promise)) {
+    return new Promise((resolve, reject) => (value as PromiseLike<unknown>).then(resolve, reject))
+  }
+  return value
+}
+
 export type CrossTenantAudit = (entry: {
   actorId: number | null
   workspaceId: number | null
@@ -30,8 +43,8 @@ export const tenancy = {
    * Run `callback` as workspace `workspaceId`. Used by the middleware, the
    * queue worker and ace commands, each of which knows its tenant.
    */
-  run<T>(workspaceId: number, callback: () => T): T {
-    return storage.run({ workspaceId }, callback)
+  run<T>(workspaceId: number, callback: () => T): Settled<T> {
+    return storage.run({ workspaceId }, () => settleInside(callback())) as Settled<T>
   },
 
   current(): TenantContext | undefined {
@@ -58,7 +71,7 @@ export const tenancy = {
    */
   async crossTenant<T>(
     options: { actorId: number | null; reason: string; workspaceId?: number | null },
-    callback: () => Promise<T>
+    callback: () => PromiseLike<T>
   ): Promise<T> {
     if (!options.reason.trim()) {
       throw new Error('crossTenant() needs a reason; it is written to the audit log')
@@ -70,7 +83,9 @@ export const tenancy = {
         reason: options.reason,
       })
     }
-    return storage.run({ workspaceId: 0, crossTenantReason: options.reason }, callback)
+    return storage.run({ workspaceId: 0, crossTenantReason: options.reason }, () =>
+      settleInside(callback())
+    ) as Promise<T>
   },
 
   /**

@@ -1,10 +1,11 @@
 import type { NormalizeConstructor } from '@adonisjs/core/types/helpers'
-import db from '@adonisjs/lucid/services/db'
 import { BaseModel, beforeCreate, beforeDelete, beforeFetch, beforeFind, beforeUpdate, column } from '@adonisjs/lucid/orm'
-import type { ModelQueryBuilderContract } from '@adonisjs/lucid/types/model'
-import type { ModelAdapterOptions } from '@adonisjs/lucid/types/model'
+import type {
+  LucidModel,
+  ModelAdapterOptions,
+  ModelQueryBuilderContract,
+} from '@adonisjs/lucid/types/model'
 import { tenancy } from '#core/tenancy/context'
-import { CrossTenantAccessException } from '#core/exceptions/cross_tenant_access_exception'
 
 /**
  * The one mixin for tenant-owned models (every table with `workspace_id`).
@@ -14,9 +15,10 @@ import { CrossTenantAccessException } from '#core/exceptions/cross_tenant_access
  * - inserts are stamped with it (a different explicit value is refused);
  * - updates and deletes of a row from another workspace are refused;
  * - any of the above with no workspace context throws
- *   `E_TENANT_CONTEXT_MISSING` (fail closed);
- * - `findOrFail` / `findByOrFail` on a row that exists in another workspace
- *   raise `CrossTenantAccessException` (404 plus an audit row).
+ *   `E_TENANT_CONTEXT_MISSING` (fail closed).
+ *
+ * A lookup of another workspace's row therefore misses (404); the
+ * exception handler recognises it and writes `security.cross_tenant_denied`.
  *
  * Only `tenancy.crossTenant()` (audited) lifts the filter.
  */
@@ -34,8 +36,12 @@ export function withTenancy<T extends NormalizeConstructor<typeof BaseModel>>(su
       return query.where(`${this.table}.workspace_id`, workspaceId)
     }
 
-    static query(options?: ModelAdapterOptions): any {
-      return this.scopeToTenant(super.query(options) as ModelQueryBuilderContract<any>)
+    static query<Model extends LucidModel, Result = InstanceType<Model>>(
+      this: Model,
+      options?: ModelAdapterOptions
+    ): ModelQueryBuilderContract<Model, Result> {
+      const builder = superclass.query.call(this, options) as ModelQueryBuilderContract<any>
+      return (this as unknown as typeof TenantOwned).scopeToTenant(builder)
     }
 
     @beforeFind()
@@ -79,36 +85,6 @@ export function withTenancy<T extends NormalizeConstructor<typeof BaseModel>>(su
       }
     }
 
-    /**
-     * Route-parameter lookups. A miss that exists in another workspace is a
-     * cross-tenant attempt: 404 for the caller, an audit row for the owner.
-     */
-    static async findByOrFail(key: string, value: unknown, options?: ModelAdapterOptions): Promise<any> {
-      const row = await this.query(options).where(key, value as any).first()
-      if (row) return row
-      await this.raiseNotFound(key, value)
-    }
-
-    static async findOrFail(value: unknown, options?: ModelAdapterOptions): Promise<any> {
-      return this.findByOrFail(this.primaryKey, value, options)
-    }
-
-    static async raiseNotFound(key: string, value: unknown): Promise<never> {
-      const column = this.$keys.attributesToColumns.get(key, key)
-      const owner = await db
-        .from(this.table)
-        .select('workspace_id')
-        .where(column, value as any)
-        .first()
-      if (owner) {
-        throw new CrossTenantAccessException(
-          { type: this.table, id: String(value) },
-          Number(owner.workspace_id)
-        )
-      }
-      const { errors } = await import('@adonisjs/lucid')
-      throw new errors.E_ROW_NOT_FOUND(this)
-    }
   }
   return TenantOwned
 }

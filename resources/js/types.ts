@@ -1,0 +1,127 @@
+import { computed } from 'vue'
+import { usePage } from '@inertiajs/vue3'
+
+/**
+ * Props shared with every page (see docs/panels-contract.md). The server
+ * side types are the source of truth; these mirror the contract.
+ */
+export type Direction = 'ltr' | 'rtl'
+export type ErrorValue = string | string[]
+
+export interface AuthUser {
+  id: string
+  email: string
+  fullName: string
+  locale: string
+  isSuperAdmin: boolean
+  emailVerified: boolean
+}
+
+export interface FlashProps {
+  success: string | null
+  error: string | null
+}
+
+export interface SharedProps {
+  [key: string]: unknown
+  user: AuthUser | null
+  errors: Record<string, ErrorValue>
+  flash: FlashProps
+  locale: string
+  direction: Direction
+  supportedLocales: string[]
+  messages: Record<string, string>
+}
+
+export type WorkspaceStatus = 'active' | 'trial' | 'suspended'
+
+export interface WorkspaceSummary {
+  slug: string
+  name: string
+  status: WorkspaceStatus | string
+}
+
+export interface CurrentWorkspace extends WorkspaceSummary {
+  plan: string | { id: string; name: string } | null
+  trialEndsAt: string | null
+}
+
+export interface WorkspaceSharedProps extends SharedProps {
+  workspace: CurrentWorkspace
+  member: { role: string; roleKey: string | null }
+  can: Record<string, boolean>
+  workspaces: WorkspaceSummary[]
+}
+
+export interface PaginationMeta {
+  currentPage: number
+  lastPage: number
+  total: number
+  perPage: number
+}
+
+export interface Paginated<T> {
+  data: T[]
+  meta: PaginationMeta
+}
+
+export interface RoleOption {
+  id: string
+  name: string
+  key: string | null
+}
+
+export interface AuditRow {
+  id: string
+  action: string
+  actor: { fullName: string; email: string } | null
+  workspace: { name: string; slug: string } | null
+  targetType: string | null
+  targetId: string | null
+  before: unknown
+  after: unknown
+  ip: string | null
+  userAgent: string | null
+  route: string | null
+  createdAt: string
+}
+
+export interface AuditFilters {
+  action: string | null
+  from: string | null
+  to: string | null
+  workspace?: string | null
+}
+
+export interface SelectOption {
+  value: string
+  label: string
+  disabled?: boolean
+}
+
+/**
+ * Typed access to the shared props. Returns a computed so templates and
+ * watchers follow client-side navigation.
+ */
+export function useSharedProps() {
+  const page = usePage<SharedProps>()
+  return computed(() => page.props)
+}
+
+export function useWorkspaceProps() {
+  const page = usePage<WorkspaceSharedProps>()
+  return computed(() => page.props)
+}
+
+/** First message of a validation error (the server may send a list). */
+export function firstError(value: ErrorValue | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined
+  if (Array.isArray(value)) return value[0]
+  return value
+}
+
+declare module '@inertiajs/core' {
+  export interface InertiaConfig {
+    errorValueType: ErrorValue
+  }
+}
