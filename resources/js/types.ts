@@ -72,7 +72,7 @@ export interface RoleOption {
 }
 
 export interface AuditRow {
-  id: string
+  id: string | number
   action: string
   actor: { fullName: string; email: string } | null
   workspace: { name: string; slug: string } | null

@@ -1,5 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import type { NextFn } from '@adonisjs/core/types/http'
+import { audit } from '#core/services/audit'
 
 /**
  * /admin is for platform super admins. Others get a 404, not a hint that
@@ -9,6 +10,7 @@ export default class SuperAdminMiddleware {
   async handle(ctx: HttpContext, next: NextFn) {
     const user = ctx.auth.getUserOrFail()
     if (!user.isSuperAdmin) {
+      await audit({ action: 'security.admin_denied', actorId: user.id })
       return ctx.response.notFound('Not found')
     }
     return next()

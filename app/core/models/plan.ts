@@ -30,7 +30,7 @@ export default class Plan extends BaseModel {
   @column()
   declare name: string
 
-  @column()
+  @column({ consume: (value: unknown) => Boolean(value) })
   declare isTrial: boolean
 
   @jsonColumn({})

@@ -27,7 +27,7 @@ export default class Role extends compose(BaseModel, withTenancy) {
   @column()
   declare description: string | null
 
-  @column()
+  @column({ consume: (value: unknown) => Boolean(value) })
   declare isSystem: boolean
 
   @column.dateTime({ autoCreate: true })

@@ -37,7 +37,7 @@ export default class User extends compose(BaseModel, AuthFinder) {
   @column()
   declare locale: string
 
-  @column()
+  @column({ consume: (value: unknown) => Boolean(value) })
   declare isSuperAdmin: boolean
 
   @column({ serializeAs: null })

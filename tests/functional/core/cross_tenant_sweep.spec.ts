@@ -1,0 +1,95 @@
+import { test } from '@japa/runner'
+import router from '@adonisjs/core/services/router'
+import db from '@adonisjs/lucid/services/db'
+import { middleware } from '#start/kernel'
+import Membership from '#core/models/membership'
+import { tenancy } from '#core/tenancy/context'
+import { createRole } from '#core/actions/manage_roles'
+import { inviteMember } from '#core/actions/invite_member'
+import { makeUser, makeWorkspace, addMember } from '#tests/helpers/fixtures'
+import { routesWithParams, sweep, type SweepFixtures } from '#tests/helpers/cross_tenant_sweep'
+
+async function fixtures(): Promise<SweepFixtures> {
+  const a = await makeWorkspace()
+  const b = await makeWorkspace()
+  const memberOfA = await makeUser()
+  await addMember(a.workspace, memberOfA, 'agent')
+  const ids = await tenancy.run(a.workspace.id, async () => {
+    const role = await createRole(a.workspace, { name: 'Night shift', permissions: ['inbox.view'] })
+    const invitation = await inviteMember({
+      workspace: a.workspace,
+      inviter: a.owner,
+      email: 'invitee@example.test',
+      role,
+    })
+    const member = await Membership.query().where('user_id', memberOfA.id).firstOrFail()
+    return { role: role.publicId, invitation: invitation.publicId, member: member.publicId }
+  })
+  return {
+    paramsOfA: { workspace: a.workspace.slug, id: a.workspace.publicId, ...ids },
+    slugOfB: b.workspace.slug,
+    intruder: b.owner,
+  }
+}
+
+/**
+ * A route that reads roles without the tenancy scope: exactly the bug the
+ * sweep exists for. Registered at import time, before the test HTTP server
+ * commits the routes; the real sweep leaves it out, the canary test
+ * sweeps only it.
+ */
+const LEAKY_CANARY = '/w/:workspace/leaky-roles/:role'
+router
+  .get(LEAKY_CANARY, async ({ params }) => {
+    return db.from('roles').where('public_id', params.role).first()
+  })
+  .use([middleware.auth(), middleware.workspace()])
+
+test.group('Cross-tenant sweep', () => {
+  test('every route with a parameter answers 404 and audits when B reaches for A', async ({
+    client,
+    assert,
+  }) => {
+    const routes = routesWithParams().filter((route) => route.pattern !== LEAKY_CANARY)
+    assert.isAbove(routes.length, 10, 'the sweep found the parameterised routes')
+    const { checked, findings } = await sweep(client, await fixtures(), routes)
+    assert.isAbove(checked, routes.length)
+    assert.deepEqual(findings, [])
+  })
+
+  test('the sweep reports a deliberately leaky route', async ({ client, assert }) => {
+    const leaky = routesWithParams().filter((route) => route.pattern === LEAKY_CANARY)
+    assert.lengthOf(leaky, 1)
+
+    const { findings } = await sweep(client, await fixtures(), leaky)
+    // Through A's slug the membership check still holds; through B's slug it leaks A's role.
+    assert.lengthOf(findings, 1)
+    assert.equal(findings[0].status, 200)
+    assert.isFalse(findings[0].audited)
+  })
+
+  test('a scoped lookup of another workspace row is a 404 with an audit row naming the owner', async ({
+    client,
+    assert,
+  }) => {
+    const data = await fixtures()
+    const response = await client
+      .put(`/w/${data.slugOfB}/settings/roles/${data.paramsOfA.role}`)
+      .loginAs(data.intruder)
+      .withCsrfToken()
+      .header('accept', 'application/json')
+      .json({ name: 'Hijacked', permissions: [] })
+    response.assertStatus(404)
+    const { default: AuditLog } = await import('#core/models/audit_log')
+    const entry = await AuditLog.query()
+      .where('action', 'security.cross_tenant_denied')
+      .where('target_id', data.paramsOfA.role)
+      .firstOrFail()
+    assert.equal(entry.actorId, data.intruder.id)
+    assert.equal(entry.targetType, 'roles')
+    assert.isNotNull(entry.ip)
+    assert.include(entry.route!, '/settings/roles/')
+    const unchanged = await db.from('roles').where('public_id', data.paramsOfA.role).first()
+    assert.equal(unchanged.name, 'Night shift')
+  })
+})
