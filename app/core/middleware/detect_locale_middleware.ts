@@ -2,7 +2,14 @@ import i18nManager from '@adonisjs/i18n/services/main'
 import type { I18n } from '@adonisjs/i18n'
 import type { HttpContext } from '@adonisjs/core/http'
 import type { NextFn } from '@adonisjs/core/types/http'
+import { RequestValidator } from '@adonisjs/core/http'
 import { clientMessages, directionOf } from '#core/i18n'
+
+/**
+ * Validation messages come from resources/lang/<locale>/validation.json in
+ * the request's language.
+ */
+RequestValidator.messagesProvider = (ctx) => ctx.i18n.createMessagesProvider('validation')
 
 /**
  * Picks the locale: the user's own, else `?lang=` / the `locale` cookie,

@@ -10,6 +10,6 @@ import { errors } from '@vinejs/vine'
  */
 export function fieldError(field: string, key: string, params: Record<string, unknown> = {}): never {
   const i18n = HttpContext.get()?.i18n ?? i18nManager.locale(i18nManager.defaultLocale)
-  const message = i18n.t(`validation.${key}`, { field, ...params })
+  const message = i18n.t(`validation.messages.${key}`, { field, ...params })
   throw new errors.E_VALIDATION_ERROR([{ field, message, rule: key }])
 }

@@ -3,7 +3,7 @@ import db from '@adonisjs/lucid/services/db'
 import type { FieldContext } from '@vinejs/vine/types'
 
 /**
- * Shared VineJS rules. Messages are translation keys under `validation.`
+ * Shared VineJS rules. Messages are translation keys under `validation.messages.`
  * (resources/lang/<locale>/validation.json).
  */
 
