@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
 import env from '#start/env'
 import app from '@adonisjs/core/services/app'
 import { defineConfig } from '@adonisjs/lucid'
@@ -6,13 +8,16 @@ import { defineConfig } from '@adonisjs/lucid'
  * SQLite is the embedded default; DB_CONNECTION=mysql switches to
  * MySQL 8 / MariaDB 10.11. Every migration runs on both.
  */
+const sqlitePath = app.makePath(env.get('SQLITE_PATH', 'tmp/db.sqlite3'))
+mkdirSync(dirname(sqlitePath), { recursive: true })
+
 const dbConfig = defineConfig({
   connection: env.get('DB_CONNECTION', 'sqlite'),
   connections: {
     sqlite: {
       client: 'sqlite3',
       connection: {
-        filename: app.makePath(env.get('SQLITE_PATH', 'tmp/db.sqlite3')),
+        filename: sqlitePath,
       },
       useNullAsDefault: true,
       pool: {

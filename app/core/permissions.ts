@@ -79,7 +79,13 @@ export const SYSTEM_ROLES: Record<string, { name: string; permissions: Permissio
   },
   sales: {
     name: 'Sales',
-    permissions: ['inbox.view', 'inbox.reply', 'contacts.view', 'contacts.manage', 'campaigns.view'],
+    permissions: [
+      'inbox.view',
+      'inbox.reply',
+      'contacts.view',
+      'contacts.manage',
+      'campaigns.view',
+    ],
   },
   agent: {
     name: 'Support agent',

@@ -37,14 +37,18 @@ export function routesWithParams() {
   return routes
     .filter((route) => route.pattern.includes(':') && !TOKEN_ROUTES.has(route.pattern))
     .flatMap((route) =>
-      route.methods.filter((method) => method !== 'HEAD').map((method) => ({ method, pattern: route.pattern }))
+      route.methods
+        .filter((method) => method !== 'HEAD')
+        .map((method) => ({ method, pattern: route.pattern }))
     )
 }
 
 function fill(pattern: string, values: Record<string, string>) {
   return pattern.replace(/:([a-zA-Z_]+)\??/g, (_, name: string) => {
     if (!(name in values)) {
-      throw new Error(`The sweep has no workspace-A value for ":${name}" in ${pattern}; add it to the fixtures`)
+      throw new Error(
+        `The sweep has no workspace-A value for ":${name}" in ${pattern}; add it to the fixtures`
+      )
     }
     return encodeURIComponent(values[name])
   })

@@ -13,7 +13,14 @@ export function unique(prefix: string) {
   return `${prefix}-${randomBytes(4).toString('hex')}`
 }
 
-export async function makeUser(overrides: Partial<{ email: string; fullName: string; isSuperAdmin: boolean; locale: string }> = {}) {
+export async function makeUser(
+  overrides: Partial<{
+    email: string
+    fullName: string
+    isSuperAdmin: boolean
+    locale: string
+  }> = {}
+) {
   return createUser({
     email: overrides.email ?? `${unique('user')}@example.test`,
     fullName: overrides.fullName ?? 'Test User',

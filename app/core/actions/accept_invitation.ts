@@ -59,7 +59,8 @@ export async function acceptInvitation(
   if (loaded.status !== 'pending') throw new InvitationNotAcceptableError('not_pending')
 
   let user = signedIn
-  if (user && user.email !== invitation.email) throw new InvitationNotAcceptableError('wrong_account')
+  if (user && user.email !== invitation.email)
+    throw new InvitationNotAcceptableError('wrong_account')
   if (!user) {
     if (await User.findBy('email', invitation.email)) {
       throw new InvitationNotAcceptableError('needs_login')

@@ -52,7 +52,11 @@ export async function inviteMember(input: {
     to: email,
     locale: existingUser?.locale ?? input.workspace.locale,
     key: 'invitation',
-    params: { inviter: input.inviter.fullName, workspace: input.workspace.name, role: input.role.name },
+    params: {
+      inviter: input.inviter.fullName,
+      workspace: input.workspace.name,
+      role: input.role.name,
+    },
     path: `/invitations/${token}`,
   })
   await audit({
@@ -81,6 +85,10 @@ export async function revokeInvitation(workspace: Workspace, invitation: Invitat
  * only the workspace id is read before the tenant context is opened.
  */
 export async function workspaceIdForInvitationToken(tokenHash: string): Promise<number | null> {
-  const row = await db.from('invitations').select('workspace_id').where('token_hash', tokenHash).first()
+  const row = await db
+    .from('invitations')
+    .select('workspace_id')
+    .where('token_hash', tokenHash)
+    .first()
   return row ? Number(row.workspace_id) : null
 }

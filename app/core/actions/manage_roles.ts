@@ -18,7 +18,9 @@ async function assertNameFree(name: string, except?: Role) {
 async function replaceGrants(role: Role, permissions: Permission[]) {
   await syncPermissionCatalog()
   await RolePermission.query().where('role_id', role.id).delete()
-  await RolePermission.createMany(permissions.map((permission) => ({ roleId: role.id, permission })))
+  await RolePermission.createMany(
+    permissions.map((permission) => ({ roleId: role.id, permission }))
+  )
 }
 
 export async function createRole(workspace: Workspace, input: RoleInput) {

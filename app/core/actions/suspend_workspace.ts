@@ -5,7 +5,11 @@ import { audit } from '#core/services/audit'
 /**
  * Platform actions on a workspace (super admin panel and ace commands).
  */
-export async function suspendWorkspace(workspace: Workspace, reason: string, actorId: number | null) {
+export async function suspendWorkspace(
+  workspace: Workspace,
+  reason: string,
+  actorId: number | null
+) {
   const before = { status: workspace.status }
   workspace.merge({ status: 'suspended', suspendedAt: DateTime.now(), suspensionReason: reason })
   await workspace.save()

@@ -13,7 +13,10 @@ export default class AuditController {
       to: request.input('to') || null,
     }
     return inertia.render('settings/audit', {
-      entries: await listAuditLogs(workspace.id, { ...filters, page: Number(request.input('page', 1)) || 1 }),
+      entries: await listAuditLogs(workspace.id, {
+        ...filters,
+        page: Number(request.input('page', 1)) || 1,
+      }),
       filters,
       actions: await auditActions(workspace.id),
     })

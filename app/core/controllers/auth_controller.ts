@@ -70,7 +70,8 @@ export default class AuthController {
   async signup({ request, auth, response, session, i18n }: HttpContext) {
     if (!env.get('SIGNUP_ENABLED', true)) return response.notFound('Not found')
     const payload = await request.validateUsing(signupValidator)
-    const timezone = payload.timezone && TIMEZONES.includes(payload.timezone) ? payload.timezone : 'UTC'
+    const timezone =
+      payload.timezone && TIMEZONES.includes(payload.timezone) ? payload.timezone : 'UTC'
     const { user, workspace } = await signUp({
       ...payload,
       timezone,
@@ -113,7 +114,10 @@ export default class AuthController {
 
   async verifyEmail({ params, response, session, i18n, auth }: HttpContext) {
     const user = await verifyEmail(params.token)
-    session.flash(user ? 'success' : 'error', i18n.t(user ? 'notices.email_verified' : 'notices.token_invalid'))
+    session.flash(
+      user ? 'success' : 'error',
+      i18n.t(user ? 'notices.email_verified' : 'notices.token_invalid')
+    )
     if (auth.user) return response.redirect(await landingPath(auth.user))
     return response.redirect('/login')
   }

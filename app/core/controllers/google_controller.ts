@@ -39,7 +39,11 @@ export default class GoogleController {
         emailVerified: true,
         locale: i18n.locale,
       })
-      await audit({ action: 'user.signed_up_google', actorId: user.id, target: { type: 'user', id: user.publicId } })
+      await audit({
+        action: 'user.signed_up_google',
+        actorId: user.id,
+        target: { type: 'user', id: user.publicId },
+      })
     } else if (!user.googleId) {
       user.googleId = profile.id
       user.emailVerifiedAt = user.emailVerifiedAt ?? DateTime.now()

@@ -36,7 +36,10 @@ export default class InvitationsController {
     try {
       const user = await acceptInvitation(loaded, auth.user ?? null, details)
       if (!auth.user) await auth.use('web').login(user)
-      session.flash('success', i18n.t('notices.invitation_accepted', { workspace: loaded.workspace.name }))
+      session.flash(
+        'success',
+        i18n.t('notices.invitation_accepted', { workspace: loaded.workspace.name })
+      )
       return response.redirect(`/w/${loaded.workspace.slug}`)
     } catch (error) {
       if (!(error instanceof InvitationNotAcceptableError)) throw error

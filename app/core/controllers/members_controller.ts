@@ -30,7 +30,11 @@ export default class MembersController {
         id: membership.publicId,
         fullName: membership.user.fullName,
         email: membership.user.email,
-        role: { id: membership.role.publicId, name: membership.role.name, key: membership.role.key },
+        role: {
+          id: membership.role.publicId,
+          name: membership.role.name,
+          key: membership.role.key,
+        },
         joinedAt: membership.createdAt.toISO(),
         isSelf: membership.id === member.membership.id,
       })),

@@ -12,15 +12,18 @@ export default class RolesController {
   async index({ inertia, bouncer }: HttpContext) {
     await bouncer.with(RolePolicy).authorize('view')
     await syncPermissionCatalog()
-    const roles = await Role.query()
-      .preload('grants')
-      .orderBy('is_system', 'desc')
-      .orderBy('id')
-    const holders = await Membership.query().select('role_id').count('* as total').groupBy('role_id')
+    const roles = await Role.query().preload('grants').orderBy('is_system', 'desc').orderBy('id')
+    const holders = await Membership.query()
+      .select('role_id')
+      .count('* as total')
+      .groupBy('role_id')
     const countByRole = new Map(
       holders.map((row) => [Number(row.roleId), Number(row.$extras.total)])
     )
-    const catalog = await db.from('permissions').select('key', 'module', 'description').orderBy('key')
+    const catalog = await db
+      .from('permissions')
+      .select('key', 'module', 'description')
+      .orderBy('key')
     return inertia.render('settings/roles', {
       roles: roles.map((role) => ({
         id: role.publicId,
@@ -47,7 +50,10 @@ export default class RolesController {
     const role = await Role.findByOrFail('public_id', params.role)
     await bouncer.with(RolePolicy).authorize('edit', role)
     const payload = await request.validateUsing(roleValidator)
-    await updateRole(workspace, role, { ...payload, permissions: payload.permissions as Permission[] })
+    await updateRole(workspace, role, {
+      ...payload,
+      permissions: payload.permissions as Permission[],
+    })
     session.flash('success', i18n.t('notices.role_updated'))
     return response.redirect().back()
   }

@@ -21,8 +21,7 @@ export default class HttpExceptionHandler extends ExceptionHandler {
   protected renderStatusPages = app.inProduction || app.inTest
 
   protected statusPages: Record<StatusPageRange, StatusPageRenderer> = {
-    '403': (error, { inertia }) =>
-      inertia.render('errors/forbidden', { message: error.message }),
+    '403': (error, { inertia }) => inertia.render('errors/forbidden', { message: error.message }),
     '404': (_, { inertia }) => inertia.render('errors/not_found', {}),
     '423': (error, { inertia }) =>
       inertia.render('errors/suspended', {

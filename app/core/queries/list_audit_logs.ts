@@ -37,7 +37,9 @@ export async function listAuditLogs(workspaceId: number | null, filters: AuditFi
       id: entry.id,
       action: entry.action,
       actor: entry.actor ? { fullName: entry.actor.fullName, email: entry.actor.email } : null,
-      workspace: entry.workspace ? { name: entry.workspace.name, slug: entry.workspace.slug } : null,
+      workspace: entry.workspace
+        ? { name: entry.workspace.name, slug: entry.workspace.slug }
+        : null,
       targetType: entry.targetType,
       targetId: entry.targetId,
       before: entry.before,

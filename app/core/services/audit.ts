@@ -33,6 +33,7 @@ export async function audit(entry: AuditEntry): Promise<AuditLog> {
     after: entry.after ?? null,
     ip: entry.ip ?? ctx?.request.ip() ?? null,
     userAgent: userAgent ? userAgent.slice(0, 255) : null,
-    route: entry.route ?? (ctx ? `${ctx.request.method()} ${ctx.request.url()}`.slice(0, 255) : null),
+    route:
+      entry.route ?? (ctx ? `${ctx.request.method()} ${ctx.request.url()}`.slice(0, 255) : null),
   })
 }

@@ -24,7 +24,11 @@ const storage = new AsyncLocalStorage<TenantContext>()
 type Settled<T> = T extends PromiseLike<infer R> ? Promise<R> : T
 
 function settleInside(value: unknown) {
-  if (value && typeof (value as PromiseLike<unknown>).then === 'function' && !(value instanceof Promise)) {
+  if (
+    value &&
+    typeof (value as PromiseLike<unknown>).then === 'function' &&
+    !(value instanceof Promise)
+  ) {
     return new Promise((resolve, reject) => (value as PromiseLike<unknown>).then(resolve, reject))
   }
   return value

@@ -1,5 +1,13 @@
 import type { NormalizeConstructor } from '@adonisjs/core/types/helpers'
-import { BaseModel, beforeCreate, beforeDelete, beforeFetch, beforeFind, beforeUpdate, column } from '@adonisjs/lucid/orm'
+import {
+  BaseModel,
+  beforeCreate,
+  beforeDelete,
+  beforeFetch,
+  beforeFind,
+  beforeUpdate,
+  column,
+} from '@adonisjs/lucid/orm'
 import type {
   LucidModel,
   ModelAdapterOptions,
@@ -84,7 +92,6 @@ export function withTenancy<T extends NormalizeConstructor<typeof BaseModel>>(su
         throw new Error(`Refusing to change a ${row.constructor.name} of another workspace`)
       }
     }
-
   }
   return TenantOwned
 }

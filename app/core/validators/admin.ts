@@ -5,9 +5,7 @@ export const suspendValidator = vine.compile(
   vine.object({ reason: vine.string().trim().minLength(3).maxLength(255) })
 )
 
-export const changePlanValidator = vine.compile(
-  vine.object({ planId: vine.number().positive() })
-)
+export const changePlanValidator = vine.compile(vine.object({ planId: vine.number().positive() }))
 
 const limit = () => vine.number().min(0).withoutDecimals().nullable()
 

@@ -8,7 +8,11 @@ import { errors } from '@vinejs/vine'
  * message is the translation `validation.<key>` in the request's locale;
  * the exception handler shows it inline like any VineJS error.
  */
-export function fieldError(field: string, key: string, params: Record<string, unknown> = {}): never {
+export function fieldError(
+  field: string,
+  key: string,
+  params: Record<string, unknown> = {}
+): never {
   const i18n = HttpContext.get()?.i18n ?? i18nManager.locale(i18nManager.defaultLocale)
   const message = i18n.t(`validation.messages.${key}`, { field, ...params })
   throw new errors.E_VALIDATION_ERROR([{ field, message, rule: key }])

@@ -6,7 +6,10 @@ import { ALL_PERMISSIONS } from '#core/permissions'
 export const profileValidator = vine.compile(
   vine.object({
     fullName: vine.string().trim().minLength(2).maxLength(120),
-    locale: vine.string().trim().in(() => i18nManager.supportedLocales()),
+    locale: vine
+      .string()
+      .trim()
+      .in(() => i18nManager.supportedLocales()),
   })
 )
 

@@ -7,15 +7,26 @@ import { makeUser, makeWorkspace } from '#tests/helpers/fixtures'
 test.group('Platform admin', () => {
   test('the admin panel is invisible to non super admins', async ({ client, assert }) => {
     const { owner } = await makeWorkspace()
-    const response = await client.get('/admin/workspaces').loginAs(owner).header('accept', 'application/json')
+    const response = await client
+      .get('/admin/workspaces')
+      .loginAs(owner)
+      .header('accept', 'application/json')
     response.assertStatus(404)
-    assert.exists(await AuditLog.query().where('action', 'security.admin_denied').where('actor_id', owner.id).first())
+    assert.exists(
+      await AuditLog.query()
+        .where('action', 'security.admin_denied')
+        .where('actor_id', owner.id)
+        .first()
+    )
   })
 
   test('lists and searches workspaces', async ({ client, assert }) => {
     const admin = await makeUser({ isSuperAdmin: true })
     const { workspace } = await makeWorkspace()
-    const response = await client.get(`/admin/workspaces?q=${workspace.slug}`).loginAs(admin).withInertia()
+    const response = await client
+      .get(`/admin/workspaces?q=${workspace.slug}`)
+      .loginAs(admin)
+      .withInertia()
     response.assertInertiaComponent('admin/workspaces')
     const props = response.inertiaProps as any
     assert.lengthOf(props.workspaces.data, 1)
@@ -53,14 +64,22 @@ test.group('Platform admin', () => {
     open.assertStatus(200)
     open.assertInertiaComponent('workspace/dashboard')
 
-    const actions = (await AuditLog.query().where('workspace_id', workspace.id).orderBy('id')).map((row) => row.action)
+    const actions = (await AuditLog.query().where('workspace_id', workspace.id).orderBy('id')).map(
+      (row) => row.action
+    )
     assert.includeMembers(actions, ['workspace.suspended', 'workspace.resumed'])
-    const suspended = await AuditLog.query().where('workspace_id', workspace.id).where('action', 'workspace.suspended').firstOrFail()
+    const suspended = await AuditLog.query()
+      .where('workspace_id', workspace.id)
+      .where('action', 'workspace.suspended')
+      .firstOrFail()
     assert.equal(suspended.actorId, admin.id)
     assert.deepEqual(suspended.after, { status: 'suspended', reason: 'Unpaid invoice' })
   })
 
-  test('a super admin edits a plan limit and the audit log records before and after', async ({ client, assert }) => {
+  test('a super admin edits a plan limit and the audit log records before and after', async ({
+    client,
+    assert,
+  }) => {
     const admin = await makeUser({ isSuperAdmin: true })
     const plan = await Plan.findByOrFail('slug', 'starter')
     const response = await client
@@ -82,15 +101,24 @@ test.group('Platform admin', () => {
     assert.equal(plan.maxMembers, 4)
     assert.isNull(plan.maxStorageMb)
     assert.isTrue(plan.hasFeature('flows'))
-    const entry = await AuditLog.query().where('action', 'plan.updated').orderBy('id', 'desc').firstOrFail()
+    const entry = await AuditLog.query()
+      .where('action', 'plan.updated')
+      .orderBy('id', 'desc')
+      .firstOrFail()
     assert.equal(entry.before?.maxMembers, 3)
     assert.equal(entry.after?.maxMembers, 4)
   })
 
-  test('the admin reads a workspace members through an audited crossing', async ({ client, assert }) => {
+  test('the admin reads a workspace members through an audited crossing', async ({
+    client,
+    assert,
+  }) => {
     const admin = await makeUser({ isSuperAdmin: true })
     const { workspace, owner } = await makeWorkspace()
-    const response = await client.get(`/admin/workspaces/${workspace.publicId}`).loginAs(admin).withInertia()
+    const response = await client
+      .get(`/admin/workspaces/${workspace.publicId}`)
+      .loginAs(admin)
+      .withInertia()
     response.assertInertiaComponent('admin/workspace')
     assert.deepEqual((response.inertiaProps as any).members, [
       { fullName: owner.fullName, email: owner.email, role: 'Owner' },
@@ -124,6 +152,12 @@ test.group('Health', () => {
     const ready = await client.get('/health/ready')
     ready.assertStatus(200)
     assert.isTrue(ready.body().isHealthy)
-    assert.include(ready.body().checks.map((check: { name: string }) => check.name).join(','), 'Database')
+    assert.include(
+      ready
+        .body()
+        .checks.map((check: { name: string }) => check.name)
+        .join(','),
+      'Database'
+    )
   })
 })

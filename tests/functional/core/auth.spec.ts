@@ -32,7 +32,11 @@ test.group('Login and logout', () => {
   test('login attempts are throttled after five failures', async ({ client, assert }) => {
     const user = await makeUser()
     for (let attempt = 0; attempt < 5; attempt++) {
-      await client.post('/login').withCsrfToken().form({ email: user.email, password: 'wrong-pass-1' }).redirects(0)
+      await client
+        .post('/login')
+        .withCsrfToken()
+        .form({ email: user.email, password: 'wrong-pass-1' })
+        .redirects(0)
     }
     // Even the right password is refused while blocked.
     const response = await client
@@ -77,7 +81,10 @@ test.group('Password reset', () => {
       .header('referer', '/forgot-password')
       .form({ email: user.email })
       .redirects(0)
-    asked.assertFlashMessage('success', 'If an account exists for that email, we sent a reset link.')
+    asked.assertFlashMessage(
+      'success',
+      'If an account exists for that email, we sent a reset link.'
+    )
 
     const mail = await mailbox.latestFor(user.email)
     assert.exists(mail)
@@ -115,7 +122,10 @@ test.group('Password reset', () => {
       .header('referer', '/forgot-password')
       .form({ email: 'nobody-here@example.test' })
       .redirects(0)
-    response.assertFlashMessage('success', 'If an account exists for that email, we sent a reset link.')
+    response.assertFlashMessage(
+      'success',
+      'If an account exists for that email, we sent a reset link.'
+    )
     assert.equal((await mailbox.all()).length, before)
   })
 })

@@ -9,7 +9,10 @@ import { mailbox } from '#tests/helpers/mailbox'
 import { addMember, makeUser, makeWorkspace, unique } from '#tests/helpers/fixtures'
 
 async function roleId(workspaceId: number, key: string) {
-  return tenancy.run(workspaceId, async () => (await Role.query().where('key', key).firstOrFail()).publicId)
+  return tenancy.run(
+    workspaceId,
+    async () => (await Role.query().where('key', key).firstOrFail()).publicId
+  )
 }
 
 test.group('Members and invitations', () => {
@@ -35,7 +38,10 @@ test.group('Members and invitations', () => {
 
     const page = await client.get(link).withInertia()
     page.assertInertiaComponent('auth/accept_invitation')
-    page.assertInertiaPropsContains({ hasAccount: false, invitation: { email, roleName: 'Support agent', status: 'pending' } } as any)
+    page.assertInertiaPropsContains({
+      hasAccount: false,
+      invitation: { email, roleName: 'Support agent', status: 'pending' },
+    } as any)
 
     const accept = await client
       .post(`${link}/accept`)
@@ -49,7 +55,10 @@ test.group('Members and invitations', () => {
       Membership.query().where('user_id', user.id).preload('role').firstOrFail()
     )
     assert.equal(membership.role.key, 'agent')
-    const joined = await AuditLog.query().where('action', 'member.joined').where('workspace_id', workspace.id).first()
+    const joined = await AuditLog.query()
+      .where('action', 'member.joined')
+      .where('workspace_id', workspace.id)
+      .first()
     assert.exists(joined)
 
     // The link is spent.
@@ -57,7 +66,9 @@ test.group('Members and invitations', () => {
     again.assertInertiaPropsContains({ invitation: { status: 'accepted' } } as any)
   })
 
-  test('inviting an existing member or a pending invitee is explained on the field', async ({ client }) => {
+  test('inviting an existing member or a pending invitee is explained on the field', async ({
+    client,
+  }) => {
     const { workspace, owner } = await makeWorkspace()
     const agent = await makeUser()
     await addMember(workspace, agent, 'agent')
@@ -69,7 +80,9 @@ test.group('Members and invitations', () => {
       .header('referer', '/back')
       .form({ email: agent.email, roleId: agentRole })
       .redirects(0)
-    asMember.assertFlashMessage('errors', { email: [`${agent.email} is already a member of this workspace.`] } as any)
+    asMember.assertFlashMessage('errors', {
+      email: [`${agent.email} is already a member of this workspace.`],
+    } as any)
 
     const email = `${unique('twice')}@example.test`
     await client
@@ -85,7 +98,9 @@ test.group('Members and invitations', () => {
       .header('referer', '/back')
       .form({ email, roleId: agentRole })
       .redirects(0)
-    twice.assertFlashMessage('errors', { email: [`${email} already has a pending invitation.`] } as any)
+    twice.assertFlashMessage('errors', {
+      email: [`${email} already has a pending invitation.`],
+    } as any)
   })
 
   test('an expired invitation cannot be accepted', async ({ client, assert }) => {
@@ -121,11 +136,19 @@ test.group('Members and invitations', () => {
     const agent = await makeUser()
     await addMember(workspace, agent, 'agent')
 
-    const page = await client.get(`/w/${workspace.slug}/settings/members`).loginAs(agent).header('accept', 'application/json')
+    const page = await client
+      .get(`/w/${workspace.slug}/settings/members`)
+      .loginAs(agent)
+      .header('accept', 'application/json')
     page.assertStatus(403)
 
-    const shared = await client.get(`/w/${workspace.slug}/settings/profile`).loginAs(agent).withInertia()
-    shared.assertInertiaPropsContains({ can: { 'settings.members': false, 'inbox.reply': true } } as any)
+    const shared = await client
+      .get(`/w/${workspace.slug}/settings/profile`)
+      .loginAs(agent)
+      .withInertia()
+    shared.assertInertiaPropsContains({
+      can: { 'settings.members': false, 'inbox.reply': true },
+    } as any)
 
     const invite = await client
       .post(`/w/${workspace.slug}/settings/invitations`)
@@ -138,7 +161,10 @@ test.group('Members and invitations', () => {
     assert.lengthOf(invitations, 0)
   })
 
-  test('an admin changes a member role and removes a member; both are audited', async ({ client, assert }) => {
+  test('an admin changes a member role and removes a member; both are audited', async ({
+    client,
+    assert,
+  }) => {
     const { workspace, owner } = await makeWorkspace()
     const sales = await makeUser()
     const membership = await addMember(workspace, sales, 'sales')
@@ -164,12 +190,22 @@ test.group('Members and invitations', () => {
       .withCsrfToken()
       .redirects(0)
     remove.assertStatus(302)
-    const left = await tenancy.run(workspace.id, () => Membership.query().where('user_id', sales.id).first())
+    const left = await tenancy.run(workspace.id, () =>
+      Membership.query().where('user_id', sales.id).first()
+    )
     assert.isNull(left)
-    assert.exists(await AuditLog.query().where('workspace_id', workspace.id).where('action', 'member.removed').first())
+    assert.exists(
+      await AuditLog.query()
+        .where('workspace_id', workspace.id)
+        .where('action', 'member.removed')
+        .first()
+    )
   })
 
-  test('an admin cannot remove the owner; nobody can remove themselves', async ({ client, assert }) => {
+  test('an admin cannot remove the owner; nobody can remove themselves', async ({
+    client,
+    assert,
+  }) => {
     const { workspace, owner } = await makeWorkspace()
     const admin = await makeUser()
     await addMember(workspace, admin, 'admin')
@@ -204,13 +240,18 @@ test.group('Members and invitations', () => {
       .loginAs(owner)
       .withCsrfToken()
       .header('referer', '/back')
-      .form({ email: `${unique('sixth')}@example.test`, roleId: await roleId(workspace.id, 'agent') })
+      .form({
+        email: `${unique('sixth')}@example.test`,
+        roleId: await roleId(workspace.id, 'agent'),
+      })
       .redirects(0)
     const error = response.flashMessages().error as string
     assert.match(error, /Trial plan allows 5 members; you have 5 and tried to add 1/)
     assert.match(error, /Upgrade/)
     const { default: Notification } = await import('#core/models/notification')
-    const notes = await tenancy.run(workspace.id, () => Notification.query().where('type', 'plan.limit_reached'))
+    const notes = await tenancy.run(workspace.id, () =>
+      Notification.query().where('type', 'plan.limit_reached')
+    )
     assert.lengthOf(notes, 1)
     assert.equal(notes[0].userId, owner.id)
   })
@@ -226,22 +267,39 @@ test.group('Custom roles', () => {
       .post(`/w/${workspace.slug}/settings/roles`)
       .loginAs(owner)
       .withCsrfToken()
-      .json({ name: 'Auditor', description: 'Reads the log', permissions: ['settings.audit', 'analytics.view'] })
+      .json({
+        name: 'Auditor',
+        description: 'Reads the log',
+        permissions: ['settings.audit', 'analytics.view'],
+      })
       .redirects(0)
     create.assertStatus(302)
-    const role = await tenancy.run(workspace.id, () => Role.query().where('name', 'Auditor').preload('grants').firstOrFail())
+    const role = await tenancy.run(workspace.id, () =>
+      Role.query().where('name', 'Auditor').preload('grants').firstOrFail()
+    )
     assert.sameMembers(role.permissionKeys, ['settings.audit', 'analytics.view'])
 
     const auditor = await makeUser()
-    await tenancy.run(workspace.id, () => Membership.create({ userId: auditor.id, roleId: role.id }))
-    const log = await client.get(`/w/${workspace.slug}/settings/audit`).loginAs(auditor).withInertia()
+    await tenancy.run(workspace.id, () =>
+      Membership.create({ userId: auditor.id, roleId: role.id })
+    )
+    const log = await client
+      .get(`/w/${workspace.slug}/settings/audit`)
+      .loginAs(auditor)
+      .withInertia()
     log.assertStatus(200)
     log.assertInertiaComponent('settings/audit')
-    const members = await client.get(`/w/${workspace.slug}/settings/members`).loginAs(auditor).header('accept', 'application/json')
+    const members = await client
+      .get(`/w/${workspace.slug}/settings/members`)
+      .loginAs(auditor)
+      .header('accept', 'application/json')
     members.assertStatus(403)
   })
 
-  test('unknown permissions, duplicate names and system roles are refused', async ({ client, assert }) => {
+  test('unknown permissions, duplicate names and system roles are refused', async ({
+    client,
+    assert,
+  }) => {
     const { workspace, owner } = await makeWorkspace()
     const bad = await client
       .post(`/w/${workspace.slug}/settings/roles`)
@@ -259,7 +317,9 @@ test.group('Custom roles', () => {
       .header('referer', '/back')
       .json({ name: 'owner', permissions: [] })
       .redirects(0)
-    duplicate.assertFlashMessage('errors', { name: ['A role with this name already exists.'] } as any)
+    duplicate.assertFlashMessage('errors', {
+      name: ['A role with this name already exists.'],
+    } as any)
 
     const system = await roleId(workspace.id, 'agent')
     const edit = await client
@@ -273,7 +333,9 @@ test.group('Custom roles', () => {
 
   test('a role in use is not deleted', async ({ client, assert }) => {
     const { workspace, owner } = await makeWorkspace()
-    const role = await tenancy.run(workspace.id, () => Role.create({ name: 'Temp', isSystem: false }))
+    const role = await tenancy.run(workspace.id, () =>
+      Role.create({ name: 'Temp', isSystem: false })
+    )
     const member = await makeUser()
     await tenancy.run(workspace.id, () => Membership.create({ userId: member.id, roleId: role.id }))
     const response = await client

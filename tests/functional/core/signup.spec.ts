@@ -22,7 +22,10 @@ function signupBody(overrides: Record<string, unknown> = {}) {
 }
 
 test.group('Sign-up', () => {
-  test('creates the user and a provisioned workspace in under a second', async ({ client, assert }) => {
+  test('creates the user and a provisioned workspace in under a second', async ({
+    client,
+    assert,
+  }) => {
     const body = signupBody()
     const started = performance.now()
     const response = await client.post('/signup').withCsrfToken().form(body).redirects(0)
@@ -32,7 +35,10 @@ test.group('Sign-up', () => {
     response.assertHeader('location', `/w/${body.workspaceSlug}`)
     assert.isBelow(elapsed, 1000, `sign-up took ${Math.round(elapsed)} ms`)
 
-    const workspace = await Workspace.query().where('slug', body.workspaceSlug).preload('plan').firstOrFail()
+    const workspace = await Workspace.query()
+      .where('slug', body.workspaceSlug)
+      .preload('plan')
+      .firstOrFail()
     assert.equal(workspace.status, 'trial')
     assert.isTrue(workspace.plan.isTrial)
     assert.equal(workspace.timezone, 'Africa/Dakar')
@@ -44,7 +50,10 @@ test.group('Sign-up', () => {
       )
       assert.lengthOf(await Tag.all(), 4)
       const hours = await BusinessHour.query().orderBy('weekday')
-      assert.deepEqual(hours.map((hour) => hour.weekday), [1, 2, 3, 4, 5])
+      assert.deepEqual(
+        hours.map((hour) => hour.weekday),
+        [1, 2, 3, 4, 5]
+      )
       assert.isTrue(hours.every((hour) => hour.opensAt === '09:00' && hour.closesAt === '17:00'))
     })
 
@@ -68,7 +77,9 @@ test.group('Sign-up', () => {
       .post('/signup')
       .withCsrfToken()
       .header('referer', '/signup')
-      .form(signupBody({ email: existing.email, password: 'short', workspaceSlug: first.workspaceSlug }))
+      .form(
+        signupBody({ email: existing.email, password: 'short', workspaceSlug: first.workspaceSlug })
+      )
       .redirects(0)
     response.assertStatus(302)
     response.assertFlashMessage('errors', {

@@ -13,7 +13,10 @@ export default class AdminAuditController {
       workspace: request.input('workspace') || null,
     }
     return inertia.render('admin/audit', {
-      entries: await listAuditLogs(null, { ...filters, page: Number(request.input('page', 1)) || 1 }),
+      entries: await listAuditLogs(null, {
+        ...filters,
+        page: Number(request.input('page', 1)) || 1,
+      }),
       filters,
       actions: await auditActions(null),
     })

@@ -8,10 +8,17 @@ export default class AdminUsersController {
     const query = User.query()
       .select('users.*')
       .select(
-        db.from('memberships').count('*').whereColumn('memberships.user_id', 'users.id').as('workspaces_count')
+        db
+          .from('memberships')
+          .count('*')
+          .whereColumn('memberships.user_id', 'users.id')
+          .as('workspaces_count')
       )
       .orderBy('id', 'desc')
-    if (q) query.where((where) => where.whereILike('email', `%${q}%`).orWhereILike('full_name', `%${q}%`))
+    if (q)
+      query.where((where) =>
+        where.whereILike('email', `%${q}%`).orWhereILike('full_name', `%${q}%`)
+      )
     const page = await query.paginate(Math.max(1, Number(request.input('page', 1)) || 1), 25)
     return inertia.render('admin/users', {
       users: {

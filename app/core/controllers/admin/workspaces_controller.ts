@@ -97,7 +97,10 @@ export default class AdminWorkspacesController {
   }
 
   async changePlan({ params, request, response, session, i18n }: HttpContext) {
-    const workspace = await Workspace.query().where('public_id', params.id).preload('plan').firstOrFail()
+    const workspace = await Workspace.query()
+      .where('public_id', params.id)
+      .preload('plan')
+      .firstOrFail()
     const { planId } = await request.validateUsing(changePlanValidator)
     const plan = await Plan.findOrFail(planId)
     const before = { plan: workspace.plan.slug }
