@@ -168,13 +168,11 @@ check_node() {
 install_native() {
   check_node
 
-  if [[ -f package-lock.json ]]; then
-    log "installing dependencies (npm ci)"
-    npm ci --no-audit --no-fund
-  else
-    log "installing dependencies (npm install)"
-    npm install --no-audit --no-fund
-  fi
+  # `npm install`, not `npm ci`: the lock file lists only the platform
+  # binaries (esbuild, rollup, swc, tailwind) its registry served, which
+  # `npm ci` rejects; `npm install` keeps the locked versions.
+  log "installing dependencies (npm install)"
+  npm install --no-audit --no-fund
 
   # Writes .env (with a fresh APP_KEY) when it is missing, runs the
   # migrations and creates the super admin. Safe to run again.
