@@ -15,6 +15,8 @@ export default defineConfig({
       reload: ['resources/views/**/*.edge'],
     }),
   ],
+  // Tests load pages through the in-process dev server; they need no HMR socket.
+  server: { hmr: process.env.NODE_ENV === 'test' ? false : undefined },
   resolve: {
     alias: {
       '~/': fileURLToPath(new URL('./resources/js/', import.meta.url)),

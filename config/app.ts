@@ -1,3 +1,4 @@
+import proxyAddr from 'proxy-addr'
 import env from '#start/env'
 import app from '@adonisjs/core/services/app'
 import { Secret } from '@adonisjs/core/helpers'
@@ -15,10 +16,17 @@ export const http = defineConfig({
   allowMethodSpoofing: true,
   useAsyncLocalStorage: true,
   /**
-   * Behind a reverse proxy (the compose stack, most resellers) trust it
-   * so request.ip() reports the client address for the audit log.
+   * Which proxies may set X-Forwarded-For, so request.ip() reports the
+   * client for the audit log and the login throttle. Default: loopback and
+   * private networks (a reverse proxy on the host or in the compose network).
    */
-  trustProxy: () => true,
+  trustProxy: proxyAddr.compile(
+    env
+      .get('TRUSTED_PROXIES', 'loopback,uniquelocal')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean)
+  ),
   cookie: {
     domain: '',
     path: '/',

@@ -29,7 +29,10 @@ createInertiaApp({
 
   setup({ el, App, props, plugin }) {
     syncDocumentLanguage(props.initialPage.props)
+    // `navigate` covers visits and back/forward; `success` also fires when a
+    // form redirects back to the same URL (saving the profile's language).
     router.on('navigate', (event) => syncDocumentLanguage(event.detail.page.props))
+    router.on('success', (event) => syncDocumentLanguage(event.detail.page.props))
     createApp({ render: () => h(App, props) })
       .use(plugin)
       .mount(el)

@@ -31,6 +31,7 @@ test.group('Journey', () => {
     /* Sign up */
     const page = await visit('/signup')
     await page.setViewportSize(VIEWPORT)
+    const html = page.locator('html')
 
     await page.locator('[data-test="signup-fullName"]').fill('Journey Owner')
     await page.locator('[data-test="signup-email"]').fill(email)
@@ -42,7 +43,7 @@ test.group('Journey', () => {
     await page.waitForURL(new RegExp(`/w/${slug}/?$`))
     const sidebar = page.locator('[data-test="sidebar"]')
     await sidebar.waitFor({ state: 'visible' })
-    assert.equal(await page.evaluate(() => document.documentElement.dir), 'ltr')
+    assert.equal(await html.getAttribute('dir'), 'ltr')
 
     /* Settings → Members: invite a support agent */
     await page.locator('[data-test="nav-settings"]').click()
@@ -71,9 +72,9 @@ test.group('Journey', () => {
     await page.locator('[data-test="profile-save"]').click()
 
     // The document direction flips once the saved locale comes back in the props.
-    await page.waitForFunction(() => document.documentElement.dir === 'rtl')
-    assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl')
-    assert.equal(await page.evaluate(() => document.documentElement.lang), 'ar')
+    await page.locator('html[dir="rtl"]').waitFor({ state: 'attached' })
+    assert.equal(await html.getAttribute('dir'), 'rtl')
+    assert.equal(await html.getAttribute('lang'), 'ar')
 
     // Sidebar text is Arabic (wait for the re-render) and the sidebar sits on the right.
     await page
@@ -89,7 +90,7 @@ test.group('Journey', () => {
 
     // A full reload renders RTL from the server too.
     await page.reload()
-    assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl')
+    assert.equal(await html.getAttribute('dir'), 'rtl')
     await sidebar.waitFor({ state: 'visible' })
 
     await page.screenshot({ path: `${screenshots}/journey-rtl.png`, fullPage: true })

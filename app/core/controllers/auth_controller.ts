@@ -20,7 +20,8 @@ import {
 } from '#core/actions/email_tokens'
 import { landingPath } from '#core/queries/landing_path'
 
-const TIMEZONES = Intl.supportedValuesOf('timeZone')
+// Node's list leaves out UTC itself, the default for servers and many browsers.
+const TIMEZONES = ['UTC', ...Intl.supportedValuesOf('timeZone')]
 
 export default class AuthController {
   showLogin({ inertia }: HttpContext) {

@@ -42,6 +42,7 @@ export default class MembersController {
         id: invitation.publicId,
         email: invitation.email,
         role: invitation.role.name,
+        roleKey: invitation.role.key,
         expiresAt: invitation.expiresAt.toISO(),
         expired: !invitation.isPending,
         invitedBy: invitation.invitedBy?.fullName ?? null,
