@@ -15,7 +15,10 @@ export async function readinessChecks() {
   if (redisConfigured) {
     const { RedisCheck } = await import('@adonisjs/redis')
     const redis = (await import('@adonisjs/redis/services/main')).default
-    checks.register([new RedisCheck(redis.connection())])
+    const connection = redis.connection()
+    // The connection is lazy: open it so the check sees its real state.
+    if (connection.status === 'wait') await connection.ioConnection.connect().catch(() => {})
+    checks.append([new RedisCheck(connection)])
   }
   return checks
 }

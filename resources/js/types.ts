@@ -51,6 +51,15 @@ export interface WorkspaceSharedProps extends SharedProps {
   member: { role: string; roleKey: string | null }
   can: Record<string, boolean>
   workspaces: WorkspaceSummary[]
+  notifications: { unread: number; latest: NotificationItem[] }
+}
+
+export interface NotificationItem {
+  id: string
+  type: string
+  data: Record<string, unknown>
+  readAt: string | null
+  createdAt: string
 }
 
 export interface PaginationMeta {

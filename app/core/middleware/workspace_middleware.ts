@@ -8,6 +8,7 @@ import { MemberActor, abilities } from '#core/authorization'
 import { policies } from '#core/policies/main'
 import { CrossTenantAccessException } from '#core/exceptions/cross_tenant_access_exception'
 import { listUserWorkspaces } from '#core/queries/list_user_workspaces'
+import { memberNotifications } from '#core/queries/member_notifications'
 import { ALL_PERMISSIONS, type Permission } from '#core/permissions'
 import { WorkspaceSuspendedException } from '#core/exceptions/workspace_suspended_exception'
 
@@ -59,7 +60,10 @@ export default class WorkspaceMiddleware {
       workspaces: await listUserWorkspaces(user),
     })
 
-    return tenancy.run(workspace.id, () => next())
+    return tenancy.run(workspace.id, async () => {
+      ctx.inertia.share({ notifications: await memberNotifications(user.id) })
+      return next()
+    })
   }
 }
 

@@ -7,7 +7,8 @@ import { listUserWorkspaces } from '#core/queries/list_user_workspaces'
  * no workspace).
  */
 export async function landingPath(user: User, next?: string | null): Promise<string> {
-  if (next && next.startsWith('/') && !next.startsWith('//')) return next
+  // Only same-site paths: `//host` and `/\host` would leave the site.
+  if (next && /^\/(?![/\\])/.test(next)) return next
   const workspaces = await listUserWorkspaces(user)
   if (workspaces.length === 1) return `/w/${workspaces[0].slug}`
   if (workspaces.length === 0 && user.isSuperAdmin) return '/admin/workspaces'

@@ -3,6 +3,8 @@ import Workspace from '#core/models/workspace'
 import Plan, { type PlanLimit } from '#core/models/plan'
 import Membership from '#core/models/membership'
 import Notification from '#core/models/notification'
+import User from '#core/models/user'
+import { sendActionMail } from '#core/mail/messages'
 import { PlanLimitReachedException } from '#core/exceptions/plan_limit_reached_exception'
 import { tenancy } from '#core/tenancy/context'
 import { workspaceAdmins } from '#core/queries/workspace_admins'
@@ -86,4 +88,19 @@ async function notifyAdmins(
       data: { limit, ...figures, workspace: workspace.slug },
     }))
   )
+  const plan = workspace.plan ?? (await Plan.findOrFail(workspace.planId))
+  for (const user of await User.query().whereIn('id', admins)) {
+    await sendActionMail({
+      to: user.email,
+      locale: user.locale,
+      key: 'plan_limit',
+      params: {
+        workspace: workspace.name,
+        plan: plan.name,
+        allowed: figures.allowed,
+        label: LIMIT_LABELS[limit],
+      },
+      path: `/w/${workspace.slug}`,
+    })
+  }
 }

@@ -145,3 +145,24 @@ test.group('Guest pages', () => {
     response.assertStatus(404)
   })
 })
+
+test.group('Login redirects', () => {
+  test('`next` is followed only to a path of this site', async ({ client }) => {
+    const { workspace, owner } = await makeWorkspace()
+    for (const next of ['//evil.example', '/\\evil.example', 'https://evil.example']) {
+      const response = await client
+        .post(`/login?next=${encodeURIComponent(next)}`)
+        .withCsrfToken()
+        .form({ email: owner.email, password: PASSWORD })
+        .redirects(0)
+      response.assertHeader('location', `/w/${workspace.slug}`)
+      await client.post('/logout').loginAs(owner).withCsrfToken().redirects(0)
+    }
+    const local = await client
+      .post(`/login?next=${encodeURIComponent(`/w/${workspace.slug}/settings/profile`)}`)
+      .withCsrfToken()
+      .form({ email: owner.email, password: PASSWORD })
+      .redirects(0)
+    local.assertHeader('location', `/w/${workspace.slug}/settings/profile`)
+  })
+})

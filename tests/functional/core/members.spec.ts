@@ -254,6 +254,34 @@ test.group('Members and invitations', () => {
     )
     assert.lengthOf(notes, 1)
     assert.equal(notes[0].userId, owner.id)
+    const mail = await mailbox.latestFor(owner.email)
+    assert.equal(mail?.subject, `${workspace.name} reached a plan limit`)
+
+    // A second refusal the same day does not notify again.
+    await client
+      .post(`/w/${workspace.slug}/settings/invitations`)
+      .loginAs(owner)
+      .withCsrfToken()
+      .form({
+        email: `${unique('seventh')}@example.test`,
+        roleId: await roleId(workspace.id, 'agent'),
+      })
+      .redirects(0)
+    const again = await tenancy.run(workspace.id, () =>
+      Notification.query().where('type', 'plan.limit_reached')
+    )
+    assert.lengthOf(again, 1)
+
+    // The owner sees it in the bell and can mark it read.
+    const page = await client.get(`/w/${workspace.slug}`).loginAs(owner).withInertia()
+    page.assertInertiaPropsContains({ notifications: { unread: 1 } } as any)
+    await client
+      .post(`/w/${workspace.slug}/notifications/read`)
+      .loginAs(owner)
+      .withCsrfToken()
+      .redirects(0)
+    const after = await client.get(`/w/${workspace.slug}`).loginAs(owner).withInertia()
+    after.assertInertiaPropsContains({ notifications: { unread: 0 } } as any)
   })
 })
 
