@@ -1,18 +1,15 @@
 import { DateTime } from 'luxon'
-import { ulid } from 'ulidx'
 import { compose } from '@adonisjs/core/helpers'
-import { BaseModel, beforeCreate, column } from '@adonisjs/lucid/orm'
+import { withPublicId } from '#core/helpers/with_public_id'
+import { BaseModel, column } from '@adonisjs/lucid/orm'
 import { withTenancy } from '#core/tenancy/with_tenancy'
 
 /**
  * A label shared by contacts and conversations.
  */
-export default class Tag extends compose(BaseModel, withTenancy) {
+export default class Tag extends compose(BaseModel, withTenancy, withPublicId) {
   @column({ isPrimary: true, serializeAs: null })
   declare id: number
-
-  @column()
-  declare publicId: string
 
   @column()
   declare name: string
@@ -25,9 +22,4 @@ export default class Tag extends compose(BaseModel, withTenancy) {
 
   @column.dateTime({ autoCreate: true, autoUpdate: true })
   declare updatedAt: DateTime
-
-  @beforeCreate()
-  static assignPublicId(tag: Tag) {
-    tag.publicId = tag.publicId ?? ulid()
-  }
 }

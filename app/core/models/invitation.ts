@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon'
-import { ulid } from 'ulidx'
 import { compose } from '@adonisjs/core/helpers'
+import { withPublicId } from '#core/helpers/with_public_id'
 import { BaseModel, beforeCreate, belongsTo, column } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import { withTenancy } from '#core/tenancy/with_tenancy'
@@ -11,12 +11,9 @@ import User from '#core/models/user'
  * An invitation by email to join a workspace with a role. Only a SHA-256
  * of the token is stored; the token itself travels in the email.
  */
-export default class Invitation extends compose(BaseModel, withTenancy) {
+export default class Invitation extends compose(BaseModel, withTenancy, withPublicId) {
   @column({ isPrimary: true, serializeAs: null })
   declare id: number
-
-  @column()
-  declare publicId: string
 
   @column()
   declare email: string
@@ -53,7 +50,6 @@ export default class Invitation extends compose(BaseModel, withTenancy) {
 
   @beforeCreate()
   static prepare(invitation: Invitation) {
-    invitation.publicId = invitation.publicId ?? ulid()
     invitation.email = invitation.email.trim().toLowerCase()
   }
 

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon'
-import { ulid } from 'ulidx'
 import { compose } from '@adonisjs/core/helpers'
-import { BaseModel, beforeCreate, belongsTo, column } from '@adonisjs/lucid/orm'
+import { withPublicId } from '#core/helpers/with_public_id'
+import { BaseModel, belongsTo, column } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import { withTenancy } from '#core/tenancy/with_tenancy'
 import User from '#core/models/user'
@@ -11,12 +11,9 @@ import Workspace from '#core/models/workspace'
 /**
  * A user's seat in a workspace, with one role.
  */
-export default class Membership extends compose(BaseModel, withTenancy) {
+export default class Membership extends compose(BaseModel, withTenancy, withPublicId) {
   @column({ isPrimary: true, serializeAs: null })
   declare id: number
-
-  @column()
-  declare publicId: string
 
   @column({ serializeAs: null })
   declare userId: number
@@ -38,9 +35,4 @@ export default class Membership extends compose(BaseModel, withTenancy) {
 
   @belongsTo(() => Workspace)
   declare workspace: BelongsTo<typeof Workspace>
-
-  @beforeCreate()
-  static assignPublicId(membership: Membership) {
-    membership.publicId = membership.publicId ?? ulid()
-  }
 }

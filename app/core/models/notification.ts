@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon'
-import { ulid } from 'ulidx'
 import { compose } from '@adonisjs/core/helpers'
-import { BaseModel, beforeCreate, column } from '@adonisjs/lucid/orm'
+import { withPublicId } from '#core/helpers/with_public_id'
+import { BaseModel, column } from '@adonisjs/lucid/orm'
 import { withTenancy } from '#core/tenancy/with_tenancy'
 import { jsonColumn } from '#core/helpers/json_column'
 
@@ -9,12 +9,9 @@ import { jsonColumn } from '#core/helpers/json_column'
  * An in-app notification for one member of a workspace (plan limit
  * reached, channel degraded, mention...).
  */
-export default class Notification extends compose(BaseModel, withTenancy) {
+export default class Notification extends compose(BaseModel, withTenancy, withPublicId) {
   @column({ isPrimary: true, serializeAs: null })
   declare id: number
-
-  @column()
-  declare publicId: string
 
   @column({ serializeAs: null })
   declare userId: number
@@ -30,9 +27,4 @@ export default class Notification extends compose(BaseModel, withTenancy) {
 
   @column.dateTime({ autoCreate: true })
   declare createdAt: DateTime
-
-  @beforeCreate()
-  static assignPublicId(notification: Notification) {
-    notification.publicId = notification.publicId ?? ulid()
-  }
 }

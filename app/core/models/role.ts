@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon'
-import { ulid } from 'ulidx'
 import { compose } from '@adonisjs/core/helpers'
-import { BaseModel, beforeCreate, column, hasMany } from '@adonisjs/lucid/orm'
+import { withPublicId } from '#core/helpers/with_public_id'
+import { BaseModel, column, hasMany } from '@adonisjs/lucid/orm'
 import type { HasMany } from '@adonisjs/lucid/types/relations'
 import { withTenancy } from '#core/tenancy/with_tenancy'
 import RolePermission from '#core/models/role_permission'
@@ -11,12 +11,9 @@ import type { Permission } from '#core/permissions'
  * A role in one workspace: a copy of a system role (key set, read-only) or
  * a custom role composed by the workspace admins.
  */
-export default class Role extends compose(BaseModel, withTenancy) {
+export default class Role extends compose(BaseModel, withTenancy, withPublicId) {
   @column({ isPrimary: true, serializeAs: null })
   declare id: number
-
-  @column()
-  declare publicId: string
 
   @column()
   declare key: string | null
@@ -38,11 +35,6 @@ export default class Role extends compose(BaseModel, withTenancy) {
 
   @hasMany(() => RolePermission)
   declare grants: HasMany<typeof RolePermission>
-
-  @beforeCreate()
-  static assignPublicId(role: Role) {
-    role.publicId = role.publicId ?? ulid()
-  }
 
   get permissionKeys(): Permission[] {
     return (this.grants ?? []).map((grant) => grant.permission)

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon'
-import { ulid } from 'ulidx'
 import hash from '@adonisjs/core/services/hash'
 import { compose } from '@adonisjs/core/helpers'
+import { withPublicId } from '#core/helpers/with_public_id'
 import { BaseModel, beforeCreate, column, hasMany } from '@adonisjs/lucid/orm'
 import type { HasMany } from '@adonisjs/lucid/types/relations'
 import { withAuthFinder } from '@adonisjs/auth/mixins/lucid'
@@ -16,14 +16,11 @@ const AuthFinder = withAuthFinder(() => hash.use('scrypt'), {
 /**
  * A person. Users are global (one login, many workspaces through memberships).
  */
-export default class User extends compose(BaseModel, AuthFinder) {
+export default class User extends compose(BaseModel, AuthFinder, withPublicId) {
   static rememberMeTokens = DbRememberMeTokensProvider.forModel(User)
 
   @column({ isPrimary: true, serializeAs: null })
   declare id: number
-
-  @column()
-  declare publicId: string
 
   @column()
   declare email: string
@@ -60,7 +57,6 @@ export default class User extends compose(BaseModel, AuthFinder) {
 
   @beforeCreate()
   static prepare(user: User) {
-    user.publicId = user.publicId ?? ulid()
     user.email = user.email.trim().toLowerCase()
   }
 }

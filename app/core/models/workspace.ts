@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon'
-import { ulid } from 'ulidx'
-import { BaseModel, beforeCreate, belongsTo, column, hasMany } from '@adonisjs/lucid/orm'
+import { compose } from '@adonisjs/core/helpers'
+import { withPublicId } from '#core/helpers/with_public_id'
+import { BaseModel, belongsTo, column, hasMany } from '@adonisjs/lucid/orm'
 import type { BelongsTo, HasMany } from '@adonisjs/lucid/types/relations'
 import Plan from '#core/models/plan'
 import Membership from '#core/models/membership'
@@ -12,12 +13,9 @@ export type WorkspaceStatus = 'active' | 'trial' | 'suspended'
  * The tenant. A platform table: it is not itself tenant-scoped, but every
  * tenant-owned table points at it with `workspace_id`.
  */
-export default class Workspace extends BaseModel {
+export default class Workspace extends compose(BaseModel, withPublicId) {
   @column({ isPrimary: true, serializeAs: null })
   declare id: number
-
-  @column()
-  declare publicId: string
 
   @column()
   declare name: string
@@ -63,11 +61,6 @@ export default class Workspace extends BaseModel {
 
   @hasMany(() => Role)
   declare roles: HasMany<typeof Role>
-
-  @beforeCreate()
-  static assignPublicId(workspace: Workspace) {
-    workspace.publicId = workspace.publicId ?? ulid()
-  }
 
   get isSuspended() {
     return this.status === 'suspended'

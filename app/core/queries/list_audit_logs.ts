@@ -1,3 +1,4 @@
+import { paginationMeta } from '#core/helpers/pagination'
 import { DateTime } from 'luxon'
 import AuditLog from '#core/models/audit_log'
 
@@ -49,12 +50,7 @@ export async function listAuditLogs(workspaceId: number | null, filters: AuditFi
       route: entry.route,
       createdAt: entry.createdAt.toISO(),
     })),
-    meta: {
-      currentPage: page.currentPage,
-      lastPage: page.lastPage,
-      total: page.total,
-      perPage: page.perPage,
-    },
+    meta: paginationMeta(page),
   }
 }
 

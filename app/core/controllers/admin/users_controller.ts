@@ -1,3 +1,4 @@
+import { paginationMeta } from '#core/helpers/pagination'
 import type { HttpContext } from '@adonisjs/core/http'
 import db from '@adonisjs/lucid/services/db'
 import User from '#core/models/user'
@@ -30,12 +31,7 @@ export default class AdminUsersController {
           workspacesCount: Number(user.$extras.workspaces_count ?? 0),
           createdAt: user.createdAt.toISO(),
         })),
-        meta: {
-          currentPage: page.currentPage,
-          lastPage: page.lastPage,
-          total: page.total,
-          perPage: page.perPage,
-        },
+        meta: paginationMeta(page),
       },
       filters: { q },
     })

@@ -1,3 +1,4 @@
+import { paginationMeta } from '#core/helpers/pagination'
 import type { HttpContext } from '@adonisjs/core/http'
 import Workspace from '#core/models/workspace'
 import Plan from '#core/models/plan'
@@ -34,12 +35,7 @@ export default class AdminWorkspacesController {
           membersCount: Number(workspace.$extras.membersCount),
           createdAt: workspace.createdAt.toISO(),
         })),
-        meta: {
-          currentPage: page.currentPage,
-          lastPage: page.lastPage,
-          total: page.total,
-          perPage: page.perPage,
-        },
+        meta: paginationMeta(page),
       },
       filters: { q, status },
     })
