@@ -69,6 +69,29 @@ export default await Env.create(new URL('../', import.meta.url), {
   GOOGLE_CLIENT_SECRET: Env.schema.string.optional(),
 
   /*
+  | Queue: `database` (default, no service needed) or `redis` (BullMQ).
+  */
+  QUEUE_DRIVER: Env.schema.enum.optional(['database', 'redis'] as const),
+  QUEUE_CONCURRENCY: Env.schema.number.optional(),
+  /** `node ace serve` also consumes jobs in-process unless this is false. */
+  QUEUE_IN_PROCESS: Env.schema.boolean.optional(),
+
+  /*
+  | Meta WhatsApp Cloud API (platform app). META_GRAPH_URL points tests and
+  | demo mode at the bundled simulator.
+  */
+  META_GRAPH_URL: Env.schema.string.optional(),
+  META_API_VERSION: Env.schema.string.optional(),
+  META_APP_ID: Env.schema.string.optional(),
+  META_APP_SECRET: Env.schema.string.optional(),
+  META_VERIFY_TOKEN: Env.schema.string.optional(),
+  META_SIMULATOR_PORT: Env.schema.number.optional(),
+  /** Outbound messages per second per channel, shared by all workers. */
+  CHANNEL_RATE_LIMIT_MPS: Env.schema.number.optional(),
+  /** Days raw webhook events stay queryable in the admin panel. */
+  WEBHOOK_RETENTION_DAYS: Env.schema.number.optional(),
+
+  /*
   | Sign-up and trial
   */
   SIGNUP_ENABLED: Env.schema.boolean.optional(),
