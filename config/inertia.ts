@@ -13,6 +13,7 @@ const inertiaConfig = defineConfig({
     flash: (ctx: HttpContext) => ({
       success: ctx.session?.flashMessages.get('success') ?? null,
       error: ctx.session?.flashMessages.get('error') ?? null,
+      connectionTest: ctx.session?.flashMessages.get('connectionTest') ?? null,
     }),
     user: (ctx: HttpContext) => {
       const user = ctx.auth?.user

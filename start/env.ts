@@ -92,6 +92,12 @@ export default await Env.create(new URL('../', import.meta.url), {
   WEBHOOK_RETENTION_DAYS: Env.schema.number.optional(),
 
   /*
+  | File storage for tenant files (inbound media, imports, exports).
+  */
+  DRIVE_DISK: Env.schema.enum.optional(['fs'] as const),
+  STORAGE_PATH: Env.schema.string.optional(),
+
+  /*
   | Sign-up and trial
   */
   SIGNUP_ENABLED: Env.schema.boolean.optional(),

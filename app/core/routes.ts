@@ -13,10 +13,23 @@ const MembersController = () => import('#core/controllers/members_controller')
 const RolesController = () => import('#core/controllers/roles_controller')
 const AuditController = () => import('#core/controllers/audit_controller')
 const NotificationsController = () => import('#core/controllers/notifications_controller')
+const SandboxController = () => import('#channels/controllers/sandbox_controller')
+const ChannelsController = () => import('#channels/controllers/channels_controller')
 const AdminWorkspacesController = () => import('#core/controllers/admin/workspaces_controller')
 const AdminUsersController = () => import('#core/controllers/admin/users_controller')
 const AdminPlansController = () => import('#core/controllers/admin/plans_controller')
 const AdminAuditController = () => import('#core/controllers/admin/audit_controller')
+const AdminWebhooksController = () => import('#channels/controllers/admin_webhooks_controller')
+
+/*
+| Meta webhooks: the platform app, and per-channel URLs for a workspace
+| that brings its own Meta app. Signed by Meta; no session, no CSRF.
+*/
+const MetaWebhooksController = () => import('#channels/controllers/meta_webhooks_controller')
+router.get('/webhooks/meta', [MetaWebhooksController, 'verify'])
+router.post('/webhooks/meta', [MetaWebhooksController, 'receive'])
+router.get('/webhooks/meta/:channelKey', [MetaWebhooksController, 'verify'])
+router.post('/webhooks/meta/:channelKey', [MetaWebhooksController, 'receive'])
 
 router
   .get('/', async ({ auth, response }) => {
@@ -86,6 +99,14 @@ router
     router.delete('/settings/roles/:role', [RolesController, 'destroy'])
     router.get('/settings/audit', [AuditController, 'index']).as('settings.audit')
     router.post('/notifications/read', [NotificationsController, 'markAllRead'])
+    router.get('/settings/channels', [ChannelsController, 'index']).as('settings.channels')
+    router.post('/settings/channels/test', [ChannelsController, 'test'])
+    router.post('/settings/channels', [ChannelsController, 'store'])
+    router.put('/settings/channels/:channel/token', [ChannelsController, 'rotateToken'])
+    router.delete('/settings/channels/:channel', [ChannelsController, 'destroy'])
+    router.get('/sandbox', [SandboxController, 'show']).as('sandbox')
+    router.post('/sandbox/inbound', [SandboxController, 'inbound'])
+    router.post('/sandbox/reply', [SandboxController, 'reply'])
   })
   .prefix('/w/:workspace')
   .use([middleware.auth(), middleware.workspace()])
@@ -105,6 +126,8 @@ router
     router.get('/plans', [AdminPlansController, 'index']).as('admin.plans')
     router.put('/plans/:id', [AdminPlansController, 'update'])
     router.get('/audit', [AdminAuditController, 'index']).as('admin.audit')
+    router.get('/webhooks', [AdminWebhooksController, 'index']).as('admin.webhooks')
+    router.post('/webhooks/:id/replay', [AdminWebhooksController, 'replay'])
   })
   .prefix('/admin')
   .use([middleware.auth(), middleware.superAdmin()])

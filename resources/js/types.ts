@@ -20,6 +20,15 @@ export interface AuthUser {
 export interface FlashProps {
   success: string | null
   error: string | null
+  /** Result of Settings → WhatsApp numbers → "Test connection". */
+  connectionTest?: {
+    ok: boolean
+    status: string
+    displayPhoneNumber: string | null
+    verifiedName: string | null
+    qualityRating: string | null
+    error: string | null
+  } | null
 }
 
 export interface SharedProps {

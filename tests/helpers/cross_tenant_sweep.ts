@@ -19,6 +19,9 @@ export const TOKEN_ROUTES = new Set([
   '/verify-email/:token',
   '/invitations/:token',
   '/invitations/:token/accept',
+  // Meta webhooks: the key is a per-channel secret and the body is signed
+  // with that channel's app secret; tests/functional/channels covers them.
+  '/webhooks/meta/:channelKey',
 ])
 
 export type SweepFixtures = {

@@ -3,6 +3,7 @@ import router from '@adonisjs/core/services/router'
 import db from '@adonisjs/lucid/services/db'
 import { middleware } from '#start/kernel'
 import Membership from '#core/models/membership'
+import Channel from '#channels/models/channel'
 import { tenancy } from '#core/tenancy/context'
 import { createRole } from '#core/actions/manage_roles'
 import { inviteMember } from '#core/actions/invite_member'
@@ -23,7 +24,13 @@ async function fixtures(): Promise<SweepFixtures> {
       role,
     })
     const member = await Membership.query().where('user_id', memberOfA.id).firstOrFail()
-    return { role: role.publicId, invitation: invitation.publicId, member: member.publicId }
+    const channel = await Channel.query().firstOrFail()
+    return {
+      role: role.publicId,
+      invitation: invitation.publicId,
+      member: member.publicId,
+      channel: channel.publicId,
+    }
   })
   return {
     paramsOfA: { workspace: a.workspace.slug, id: a.workspace.publicId, ...ids },

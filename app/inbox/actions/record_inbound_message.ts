@@ -1,0 +1,139 @@
+import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
+import emitter from '@adonisjs/core/services/emitter'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import Contact from '#contacts/models/contact'
+import Conversation from '#inbox/models/conversation'
+import Message from '#inbox/models/message'
+import type Channel from '#channels/models/channel'
+import type { NormalizedMessage } from '#channels/webhooks/normalize_meta'
+import { isUniqueViolation } from '#core/helpers/db_errors'
+import { tenancy } from '#core/tenancy/context'
+
+export type RecordedInbound = { message: Message; created: boolean }
+
+async function upsertContact(
+  trx: TransactionClientContract,
+  item: NormalizedMessage,
+  at: DateTime
+): Promise<Contact> {
+  const { waId, bsuid, profileName } = item.contact
+  const query = Contact.query({ client: trx })
+  query.where((where) => {
+    if (bsuid) where.orWhere('bsuid', bsuid)
+    if (waId) where.orWhere('wa_id', waId)
+  })
+  // The business-scoped id wins when both match different rows.
+  const matches = await query.limit(2)
+  const contact =
+    matches.find((candidate) => bsuid && candidate.bsuid === bsuid) ?? matches[0] ?? null
+
+  if (!contact) {
+    return Contact.create(
+      {
+        waId,
+        bsuid,
+        phone: waId ? `+${waId}` : null,
+        profileName,
+        lastInboundAt: at,
+      },
+      { client: trx }
+    )
+  }
+  contact.useTransaction(trx)
+  if (bsuid && !contact.bsuid) contact.bsuid = bsuid
+  if (waId && !contact.waId) {
+    contact.waId = waId
+    contact.phone = contact.phone ?? `+${waId}`
+  }
+  if (profileName) contact.profileName = profileName
+  if (!contact.lastInboundAt || contact.lastInboundAt < at) contact.lastInboundAt = at
+  await contact.save()
+  return contact
+}
+
+async function conversationFor(
+  trx: TransactionClientContract,
+  contact: Contact,
+  channel: Channel
+): Promise<Conversation> {
+  const existing = await Conversation.query({ client: trx })
+    .where('contact_id', contact.id)
+    .where('channel_id', channel.id)
+    .whereNot('status', 'resolved')
+    .orderBy('id', 'desc')
+    .first()
+  if (existing) return existing
+  return Conversation.create(
+    { contactId: contact.id, channelId: channel.id, status: 'open', unreadCount: 0 },
+    { client: trx }
+  )
+}
+
+async function attempt(channel: Channel, item: NormalizedMessage): Promise<RecordedInbound> {
+  const existing = await Message.findBy('provider_message_id', item.providerMessageId)
+  if (existing) return { message: existing, created: false }
+
+  const at = item.timestamp ? DateTime.fromSeconds(item.timestamp) : DateTime.now()
+  return db.transaction(async (trx) => {
+    const contact = await upsertContact(trx, item, at)
+    const conversation = await conversationFor(trx, contact, channel)
+    const message = await Message.create(
+      {
+        conversationId: conversation.id,
+        channelId: channel.id,
+        direction: 'in',
+        providerMessageId: item.providerMessageId,
+        type: item.type,
+        body: item.body,
+        payload: item.payload,
+        status: 'received',
+        replyToProviderId: item.replyTo,
+        mediaMime: item.media?.mimeType ?? null,
+        providerTimestamp: at,
+        attempts: 0,
+      },
+      { client: trx }
+    )
+    conversation.useTransaction(trx)
+    conversation.unreadCount = (conversation.unreadCount ?? 0) + 1
+    if (!conversation.lastMessageAt || conversation.lastMessageAt < at)
+      conversation.lastMessageAt = at
+    if (!conversation.lastInboundAt || conversation.lastInboundAt < at)
+      conversation.lastInboundAt = at
+    if (conversation.status === 'snoozed' || conversation.status === 'pending') {
+      conversation.status = 'open'
+    }
+    await conversation.save()
+    return { message, created: true }
+  })
+}
+
+/**
+ * Stores one inbound message exactly once: contact upserted (BSUID first,
+ * then wa_id), the open conversation reused or a new one opened, the
+ * message inserted (unique per workspace on the WhatsApp message id), the
+ * 24-hour window refreshed, `inbox:message_received` emitted. Runs inside
+ * the channel's tenant context. A concurrent insert of the same message or
+ * contact is retried once and then seen as existing.
+ */
+export async function recordInboundMessage(
+  channel: Channel,
+  item: NormalizedMessage
+): Promise<RecordedInbound> {
+  let result: RecordedInbound
+  try {
+    result = await attempt(channel, item)
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error
+    result = await attempt(channel, item)
+  }
+  if (result.created) {
+    await emitter.emit('inbox:message_received', {
+      workspaceId: tenancy.workspaceId(),
+      conversationId: result.message.conversationId,
+      messageId: result.message.id,
+    })
+  }
+  return result
+}

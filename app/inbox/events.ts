@@ -1,0 +1,18 @@
+/**
+ * Inbox domain events. Listeners (realtime push, routing, automation,
+ * outbound webhooks, analytics) must be idempotent: an event can be
+ * emitted again when a job is retried.
+ */
+export type MessageEvent = {
+  workspaceId: number
+  conversationId: number
+  messageId: number
+}
+
+declare module '@adonisjs/core/types' {
+  interface EventsList {
+    'inbox:message_received': MessageEvent
+    'inbox:message_queued': MessageEvent
+    'inbox:message_status': MessageEvent & { status: string }
+  }
+}

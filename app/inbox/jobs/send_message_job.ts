@@ -1,0 +1,113 @@
+import { DateTime } from 'luxon'
+import emitter from '@adonisjs/core/services/emitter'
+import type { JobContext } from '#core/queue/types'
+import Message from '#inbox/models/message'
+import Conversation from '#inbox/models/conversation'
+import Channel from '#channels/models/channel'
+import { ChannelSendError, type OutboundContent } from '#channels/driver'
+import { channelDrivers } from '#channels/registry'
+import { circuitBreaker } from '#channels/circuit_breaker'
+import { channelRateLimiter } from '#channels/rate_limiter'
+import { tenancy } from '#core/tenancy/context'
+
+export const SEND_MAX_ATTEMPTS = 8
+
+async function fail(message: Message, error: { code: number | null; title: string; text: string }) {
+  message.merge({
+    status: 'failed',
+    errorCode: error.code,
+    errorTitle: error.title.slice(0, 255),
+    errorMessage: error.text.slice(0, 1000),
+    failedAt: DateTime.now(),
+  })
+  await message.save()
+  await emitter.emit('inbox:message_status', {
+    workspaceId: tenancy.workspaceId(),
+    conversationId: message.conversationId,
+    messageId: message.id,
+    status: 'failed',
+  })
+}
+
+/**
+ * The `messages.send` job. Sends one queued message through its channel's
+ * driver, honouring the channel's circuit breaker and its rate limiter
+ * (shared by every worker), and maps the provider's verdict: retry with
+ * backoff, wait and retry later, or give up with the reason stored on the
+ * message for the agent to read.
+ */
+export async function sendMessageJob(payload: { messageId: number }, job: JobContext) {
+  const message = await Message.find(payload.messageId)
+  if (!message || !['queued', 'sending'].includes(message.status)) return
+
+  const conversation = await Conversation.query()
+    .where('id', message.conversationId)
+    .preload('contact')
+    .firstOrFail()
+  const channel = await Channel.findOrFail(conversation.channelId)
+  const slot = await channelRateLimiter.acquire(channel)
+  if (!slot.allowed) return job.releaseAfter(slot.retryAfterMs)
+
+  const contact = conversation.contact
+  const to = contact.waId ?? contact.bsuid
+  if (!to) {
+    return fail(message, {
+      code: null,
+      title: 'No recipient',
+      text: 'This contact has neither a WhatsApp number nor a WhatsApp user id.',
+    })
+  }
+
+  message.merge({ status: 'sending', attempts: message.attempts + 1 })
+  await message.save()
+
+  try {
+    // The breaker fails fast (CircuitOpenError, action 'wait') while open.
+    const result = await circuitBreaker.run(channel.id, () =>
+      channelDrivers.get(channel.driver).send(channel.credentials(), {
+        to,
+        content: (message.payload as { content: OutboundContent }).content,
+        replyTo: message.replyToProviderId ?? undefined,
+      })
+    )
+    message.merge({
+      status: 'sent',
+      providerMessageId: result.providerMessageId,
+      sentAt: DateTime.now(),
+      errorCode: null,
+      errorTitle: null,
+      errorMessage: null,
+    })
+    await message.save()
+    await emitter.emit('inbox:message_status', {
+      workspaceId: tenancy.workspaceId(),
+      conversationId: message.conversationId,
+      messageId: message.id,
+      status: 'sent',
+    })
+  } catch (error) {
+    if (!(error instanceof ChannelSendError)) {
+      message.status = 'queued'
+      await message.save()
+      throw error
+    }
+    if (error.action === 'retry') {
+      if (job.attempt >= SEND_MAX_ATTEMPTS) {
+        return fail(message, { code: error.code, title: 'Not sent', text: error.message })
+      }
+      message.status = 'queued'
+      await message.save()
+      throw error
+    }
+    if (error.action === 'wait') {
+      message.status = 'queued'
+      await message.save()
+      return job.releaseAfter(error.retryAfterMs ?? 60_000)
+    }
+    await fail(message, {
+      code: error.code,
+      title: error.details ?? 'Not sent',
+      text: error.message,
+    })
+  }
+}

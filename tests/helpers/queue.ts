@@ -1,0 +1,34 @@
+import db from '@adonisjs/lucid/services/db'
+import { createQueue, queue } from '#core/queue/main'
+
+const QUEUES = ['default', 'webhooks', 'media', 'outbound']
+
+/**
+ * Runs a worker until no job is waiting, delayed or running (except the
+ * job names in `except`), or `timeoutMs` passes; then stops it. Functional
+ * tests use it to let the pipeline run.
+ */
+export async function drainQueue(options: { timeoutMs?: number; except?: string[] } = {}) {
+  const timeoutMs = options.timeoutMs ?? 15_000
+  const worker = createQueue({ driver: 'database', concurrency: 4 })
+  await worker.work({ queues: QUEUES })
+  const deadline = Date.now() + timeoutMs
+  const pending = async () => {
+    const query = db.from('jobs').whereIn('status', ['waiting', 'active'])
+    if (options.except?.length) query.whereNotIn('name', options.except)
+    const [row] = await query.count('* as total')
+    return Number(row.total)
+  }
+  try {
+    while (Date.now() < deadline) {
+      if ((await pending()) === 0) return
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    throw new Error(
+      `Queue not drained after ${timeoutMs} ms: ${JSON.stringify(await queue().stats())}`
+    )
+  } finally {
+    await worker.stop()
+    await worker.close()
+  }
+}
