@@ -23,4 +23,16 @@ export default class AppProvider {
     const i18n = await this.app.container.make('i18n')
     await i18n.loadTranslations()
   }
+
+  /**
+   * `node ace serve` in development also consumes jobs, so one command
+   * runs everything (QUEUE_IN_PROCESS=false turns it off).
+   */
+  async ready() {
+    const { startInProcessWorker } = await import('#core/queue/in_process')
+    if (await startInProcessWorker(this.app)) {
+      const { scheduleRecurringJobs } = await import('#start/jobs')
+      await scheduleRecurringJobs()
+    }
+  }
 }

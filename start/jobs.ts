@@ -15,3 +15,24 @@ jobs.register('messages.send', sendMessageJob)
 jobs.register('channels.health_sweep', channelHealthSweep)
 jobs.register('channels.health_check', channelHealthCheck)
 jobs.register('webhooks.prune', pruneWebhookEvents)
+
+/**
+ * Recurring platform jobs: each reschedules itself; the unique key keeps
+ * one pending copy whatever the number of workers. Called when a worker
+ * starts (queue:work, or `node ace serve` consuming in-process).
+ */
+export async function scheduleRecurringJobs() {
+  const { scheduleHealthSweep } = await import('#channels/jobs/channel_health')
+  const { queue } = await import('#core/queue/main')
+  await scheduleHealthSweep(60_000)
+  await queue().dispatch(
+    'webhooks.prune',
+    {},
+    {
+      workspaceId: null,
+      delayMs: 60_000,
+      uniqueKey: 'webhooks.prune',
+      attempts: 1,
+    }
+  )
+}

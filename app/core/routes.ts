@@ -20,6 +20,7 @@ const AdminUsersController = () => import('#core/controllers/admin/users_control
 const AdminPlansController = () => import('#core/controllers/admin/plans_controller')
 const AdminAuditController = () => import('#core/controllers/admin/audit_controller')
 const AdminWebhooksController = () => import('#channels/controllers/admin_webhooks_controller')
+const AdminJobsController = () => import('#core/controllers/admin/jobs_controller')
 
 /*
 | Meta webhooks: the platform app, and per-channel URLs for a workspace
@@ -127,6 +128,8 @@ router
     router.put('/plans/:id', [AdminPlansController, 'update'])
     router.get('/audit', [AdminAuditController, 'index']).as('admin.audit')
     router.get('/webhooks', [AdminWebhooksController, 'index']).as('admin.webhooks')
+    router.get('/jobs', [AdminJobsController, 'index']).as('admin.jobs')
+    router.post('/jobs/:id/retry', [AdminJobsController, 'retry'])
     router.post('/webhooks/:id/replay', [AdminWebhooksController, 'replay'])
   })
   .prefix('/admin')

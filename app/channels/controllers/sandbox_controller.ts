@@ -45,7 +45,8 @@ export default class SandboxController {
     return ctx.inertia.render('channels/sandbox', {
       channel: { name: channel.name, displayPhoneNumber: channel.displayPhoneNumber },
       windowEndsAt: conversation?.serviceWindowEndsAt?.toISO() ?? null,
-      messages: messages.map((message) => ({
+      // Not `messages`: that shared prop carries the translations.
+      thread: messages.map((message) => ({
         id: message.publicId,
         direction: message.direction,
         type: message.type,

@@ -93,6 +93,11 @@ export default class QueueWork extends BaseCommand {
     })
 
     await driver.work({ queues: queues.length ? queues : undefined, concurrency: this.concurrency })
+    if (!this.app.inTest) {
+      // Health sweeps and webhook pruning reschedule themselves; this starts them.
+      const { scheduleRecurringJobs } = await import('#start/jobs')
+      await scheduleRecurringJobs()
+    }
     this.logger.info(
       `Working ${queues.length ? queues.join(', ') : 'every queue'} (pid ${process.pid}, ${jobs.names().length} job handlers)`
     )
