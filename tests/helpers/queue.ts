@@ -24,8 +24,13 @@ export async function drainQueue(options: { timeoutMs?: number; except?: string[
       if ((await pending()) === 0) return
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
+    const stuck = await db
+      .from('jobs')
+      .whereIn('status', ['waiting', 'active'])
+      .select('name', 'attempts', 'last_error')
+      .limit(5)
     throw new Error(
-      `Queue not drained after ${timeoutMs} ms: ${JSON.stringify(await queue().stats())}`
+      `Queue not drained after ${timeoutMs} ms: ${JSON.stringify(await queue().stats())} ${JSON.stringify(stuck)}`
     )
   } finally {
     await worker.stop()

@@ -34,7 +34,9 @@ export async function applyMessageStatus(item: NormalizedStatus): Promise<boolea
   if (column) changes[column] = at.toSQL({ includeOffset: false })
   // `read` can arrive without `delivered` (Meta skips it when both happen at once).
   if (item.status === 'read' || item.status === 'played') {
-    changes.delivered_at = db.raw('COALESCE(delivered_at, ?)', [at.toSQL({ includeOffset: false })])
+    changes.delivered_at = db.knexRawQuery('COALESCE(delivered_at, ?)', [
+      at.toSQL({ includeOffset: false }),
+    ])
   }
   if (item.status === 'failed' && item.error) {
     changes.error_code = item.error.code
@@ -50,7 +52,11 @@ export async function applyMessageStatus(item: NormalizedStatus): Promise<boolea
     .first()
   if (!message) return false
 
-  const updated = await Message.query()
+  // A plain query (explicitly scoped): the model query builder would not
+  // pass the COALESCE expression through.
+  const updated = await db
+    .from('messages')
+    .where('workspace_id', tenancy.workspaceId())
     .where('id', message.id)
     .whereIn('status', lower)
     .update(changes)

@@ -1,0 +1,276 @@
+/**
+ * npm run bench:ingest — webhook ingestion, end to end.
+ *
+ * For each database (SQLite, and MariaDB when reachable) it starts Parley's web
+ * server and one `queue:work` worker as separate processes on a fresh database,
+ * posts signed Meta webhook batches over loopback (5% of them redelivered, like
+ * Meta does), and measures:
+ *   accepted_per_s   webhook requests answered 200 per second
+ *   ack_p50/p99_ms   request latency
+ *   processed_per_s  inbound messages stored (contact, conversation, message,
+ *                    event) per second, from the first POST to the last row
+ *   lost/duplicated  messages missing / stored twice after the run
+ * The baseline is a plain node:http server doing the same signature check and
+ * nothing else. Ends with one JSON line per database.
+ *
+ * Knobs: BENCH_MESSAGES (default 5000), BENCH_PER_POST (default 10),
+ * BENCH_CONCURRENCY (default 16), BENCH_DBS (default "sqlite,mysql").
+ */
+import { spawn, execFileSync } from 'node:child_process'
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createServer } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
+import knex from 'knex'
+
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 5000)
+const PER_POST = Number(process.env.BENCH_PER_POST ?? 10)
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
+const DBS = (process.env.BENCH_DBS ?? 'sqlite,mysql').split(',')
+const SECRET = 'bench-app-secret'
+const PORT = 3440
+const ROOT = new URL('..', import.meta.url).pathname
+
+function metaJson(value) {
+  return JSON.stringify(value)
+    .replace(/\//g, '\\/')
+    .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+const sign = (body) => `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`
+
+function batches(phoneNumberId, runId) {
+  const posts = []
+  for (let start = 0; start < MESSAGES; start += PER_POST) {
+    const messages = []
+    const contacts = []
+    for (let index = start; index < Math.min(MESSAGES, start + PER_POST); index++) {
+      const waId = `1555${String(index % 2000).padStart(7, '0')}`
+      contacts.push({ profile: { name: `Client ${index % 2000} ✓` }, wa_id: waId })
+      messages.push({
+        from: waId,
+        id: `wamid.${runId}.${index}`,
+        timestamp: String(Math.floor(Date.now() / 1000)),
+        type: 'text',
+        text: { body: `Bonjour n°${index}, où est ma commande ?` },
+      })
+    }
+    const body = metaJson({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: 'WABA-BENCH',
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: '15550001111', phone_number_id: phoneNumberId },
+                contacts,
+                messages,
+              },
+            },
+          ],
+        },
+      ],
+    })
+    posts.push(body)
+  }
+  // Meta redelivers: replay 5% of the posts.
+  const replays = posts.filter((_, index) => index % 20 === 0)
+  return [...posts, ...replays]
+}
+
+async function fire(url, bodies) {
+  const latencies = []
+  let next = 0
+  let failures = 0
+  const started = performance.now()
+  async function worker() {
+    while (next < bodies.length) {
+      const body = bodies[next++]
+      const t0 = performance.now()
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body) },
+        body,
+      })
+      await response.arrayBuffer()
+      latencies.push(performance.now() - t0)
+      if (response.status !== 200) failures++
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+  const seconds = (performance.now() - started) / 1000
+  latencies.sort((a, b) => a - b)
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]
+  return {
+    acceptedPerS: (bodies.length - failures) / seconds,
+    p50: pct(50),
+    p99: pct(99),
+    failures,
+    started,
+  }
+}
+
+async function baseline(bodies) {
+  const server = createServer((request, response) => {
+    const chunks = []
+    request.on('data', (chunk) => chunks.push(chunk))
+    request.on('end', () => {
+      const raw = Buffer.concat(chunks)
+      const header = String(request.headers['x-hub-signature-256'] ?? '')
+      const expected = createHmac('sha256', SECRET).update(raw).digest()
+      const received = Buffer.from(header.slice(7), 'hex')
+      const ok = received.length === expected.length && timingSafeEqual(received, expected)
+      response.writeHead(ok ? 200 : 401).end(ok ? 'EVENT_RECEIVED' : 'no')
+    })
+  })
+  await new Promise((resolve) => server.listen(PORT + 1, '127.0.0.1', resolve))
+  const result = await fire(`http://127.0.0.1:${PORT + 1}/`, bodies)
+  server.close()
+  return result
+}
+
+function envFor(db) {
+  return {
+    ...process.env,
+    NODE_ENV: 'production',
+    APP_KEY: 'bench-app-key-not-a-secret-000000',
+    HOST: '127.0.0.1',
+    PORT: String(PORT),
+    LOG_LEVEL: 'warn',
+    SESSION_DRIVER: 'cookie',
+    LIMITER_STORE: 'memory',
+    MAIL_MAILER: 'file',
+    META_APP_SECRET: SECRET,
+    QUEUE_DRIVER: 'database',
+    QUEUE_CONCURRENCY: '8',
+    DB_CONNECTION: db,
+    SQLITE_PATH: 'tmp/bench.sqlite3',
+    DB_HOST: '127.0.0.1',
+    DB_PORT: '3306',
+    DB_USER: 'root',
+    DB_PASSWORD: '',
+    DB_DATABASE: 'parley_bench',
+  }
+}
+
+function connect(db) {
+  return db === 'mysql'
+    ? knex({ client: 'mysql2', connection: { host: '127.0.0.1', user: 'root', password: '', database: 'parley_bench' } })
+    : knex({ client: 'sqlite3', connection: { filename: `${ROOT}tmp/bench.sqlite3` }, useNullAsDefault: true })
+}
+
+async function waitForHttp(url, seconds = 60) {
+  for (let i = 0; i < seconds * 10; i++) {
+    try {
+      const response = await fetch(url)
+      if (response.ok) return
+    } catch {}
+    await sleep(100)
+  }
+  throw new Error(`${url} did not answer`)
+}
+
+async function run(db, bodies, runId, expectedIds) {
+  const env = envFor(db)
+  if (db === 'mysql') {
+    execFileSync('mysql', ['-uroot', '-h127.0.0.1', '-e', 'DROP DATABASE IF EXISTS parley_bench; CREATE DATABASE parley_bench'])
+  } else {
+    execFileSync('rm', ['-f', `${ROOT}tmp/bench.sqlite3`])
+  }
+  execFileSync('node', ['ace', 'migration:run', '--force'], { cwd: ROOT, env, stdio: 'ignore' })
+  execFileSync('node', ['ace', 'user:create', 'bench@example.test', '--name=Bench', '--password=bench-pass-1'], { cwd: ROOT, env, stdio: 'ignore' })
+  execFileSync('node', ['ace', 'workspace:create', 'Bench', '--slug=bench', '--owner=bench@example.test', '--plan=business'], { cwd: ROOT, env, stdio: 'ignore' })
+  const database = connect(db)
+  const workspace = await database('workspaces').where('slug', 'bench').first()
+  const phoneNumberId = `9${Date.now()}`
+  await database('channels').insert({
+    public_id: randomBytes(13).toString('hex').toUpperCase().slice(0, 26),
+    workspace_id: workspace.id,
+    driver: 'meta_cloud',
+    name: 'Bench',
+    phone_number_id: phoneNumberId,
+    waba_id: 'WABA-BENCH',
+    webhook_key: randomBytes(16).toString('hex'),
+    status: 'connected',
+    settings: '{}',
+    created_at: new Date(),
+    updated_at: new Date(),
+  })
+  const payloads = bodies(phoneNumberId)
+
+  const web = spawn('node', ['--import=ts-node-maintained/register/esm', 'bin/server.ts'], { cwd: ROOT, env, stdio: 'ignore' })
+  const worker = spawn('node', ['ace', 'queue:work', '--concurrency=8'], { cwd: ROOT, env, stdio: 'ignore' })
+  try {
+    await waitForHttp(`http://127.0.0.1:${PORT}/health`)
+    const result = await fire(`http://127.0.0.1:${PORT}/webhooks/meta`, payloads)
+    let stored = 0
+    const deadline = Date.now() + 300_000
+    let lastRowAt = performance.now()
+    while (Date.now() < deadline) {
+      const [row] = await database('messages').where('workspace_id', workspace.id).count('* as total')
+      stored = Number(row.total)
+      lastRowAt = performance.now()
+      if (stored >= expectedIds) break
+      await sleep(100)
+    }
+    const seconds = (lastRowAt - result.started) / 1000
+    const [distinct] = await database('messages')
+      .where('workspace_id', workspace.id)
+      .countDistinct('provider_message_id as total')
+    const distinctCount = Number(distinct.total)
+    return {
+      db,
+      accepted_per_s: Math.round(result.acceptedPerS),
+      ack_p50_ms: Number(result.p50.toFixed(2)),
+      ack_p99_ms: Number(result.p99.toFixed(2)),
+      processed_per_s: Math.round(stored / seconds),
+      lost: expectedIds - distinctCount,
+      duplicated: stored - distinctCount,
+      refused: result.failures,
+    }
+  } finally {
+    web.kill('SIGTERM')
+    worker.kill('SIGTERM')
+    await database.destroy()
+    await sleep(500)
+  }
+}
+
+const runId = randomBytes(3).toString('hex')
+const make = (phoneNumberId) => batches(phoneNumberId, runId)
+const base = await baseline(make('BASELINE'))
+const lines = []
+for (const db of DBS) {
+  if (db === 'mysql') {
+    try {
+      execFileSync('mysqladmin', ['-uroot', '-h127.0.0.1', 'ping'], { stdio: 'ignore' })
+    } catch {
+      console.log('MariaDB not reachable: skipping the mysql run')
+      continue
+    }
+  }
+  const result = await run(db, make, runId, MESSAGES)
+  const line = {
+    bench: 'ingest',
+    db: result.db,
+    messages: MESSAGES,
+    per_post: PER_POST,
+    concurrency: CONCURRENCY,
+    accepted_per_s: result.accepted_per_s,
+    ack_p50_ms: result.ack_p50_ms,
+    ack_p99_ms: result.ack_p99_ms,
+    processed_per_s: result.processed_per_s,
+    lost: result.lost,
+    duplicated: result.duplicated,
+    refused: result.refused,
+    baseline_accepted_per_s: Math.round(base.acceptedPerS),
+    ratio_to_baseline: Number((result.accepted_per_s / base.acceptedPerS).toFixed(3)),
+  }
+  console.log(
+    `${db}: ${line.accepted_per_s} webhooks/s accepted (baseline ${line.baseline_accepted_per_s}/s, ratio ${line.ratio_to_baseline}), ` +
+      `ack p50 ${line.ack_p50_ms} ms p99 ${line.ack_p99_ms} ms, ${line.processed_per_s} messages/s processed, lost ${line.lost}, duplicated ${line.duplicated}`
+  )
+  lines.push(line)
+}
+for (const line of lines) console.log(JSON.stringify(line))
