@@ -154,6 +154,8 @@ function envFor(db) {
   }
 }
 
+const sqlNow = () => new Date().toISOString().slice(0, 19).replace('T', ' ')
+
 function connect(db) {
   return db === 'mysql'
     ? knex({ client: 'mysql2', connection: { host: '127.0.0.1', user: 'root', password: '', database: 'parley_bench' } })
@@ -194,13 +196,17 @@ async function run(db, bodies, runId, expectedIds) {
     webhook_key: randomBytes(16).toString('hex'),
     status: 'connected',
     settings: '{}',
-    created_at: new Date(),
-    updated_at: new Date(),
+    created_at: sqlNow(),
+    updated_at: sqlNow(),
   })
   const payloads = bodies(phoneNumberId)
 
   const web = spawn('node', ['--import=ts-node-maintained/register/esm', 'bin/server.ts'], { cwd: ROOT, env, stdio: 'ignore' })
-  const worker = spawn('node', ['ace', 'queue:work', '--concurrency=8'], { cwd: ROOT, env, stdio: 'ignore' })
+  const worker = spawn('node', ['ace', 'queue:work', '--concurrency=8'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'ignore', process.env.BENCH_DEBUG ? 'inherit' : 'ignore'],
+  })
   try {
     await waitForHttp(`http://127.0.0.1:${PORT}/health`)
     const result = await fire(`http://127.0.0.1:${PORT}/webhooks/meta`, payloads)
