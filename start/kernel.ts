@@ -17,8 +17,8 @@ server.use([
 
 router.use([
   () => import('#core/middleware/body_parser_middleware'),
-  () => import('@adonisjs/session/session_middleware'),
-  () => import('@adonisjs/shield/shield_middleware'),
+  () => import('#core/middleware/web_session_middleware'),
+  () => import('#core/middleware/web_shield_middleware'),
   () => import('@adonisjs/auth/initialize_auth_middleware'),
   () => import('#core/middleware/silent_auth_middleware'),
   () => import('#core/middleware/detect_locale_middleware'),

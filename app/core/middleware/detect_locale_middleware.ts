@@ -2,6 +2,7 @@ import i18nManager from '@adonisjs/i18n/services/main'
 import type { I18n } from '@adonisjs/i18n'
 import type { HttpContext } from '@adonisjs/core/http'
 import type { NextFn } from '@adonisjs/core/types/http'
+import { isMachineRequest } from '#core/middleware/web_only_middleware'
 import { RequestValidator } from '@adonisjs/core/http'
 import { clientMessages, directionOf } from '#core/i18n'
 
@@ -18,6 +19,7 @@ RequestValidator.messagesProvider = (ctx) => ctx.i18n.createMessagesProvider('va
  */
 export default class DetectLocaleMiddleware {
   async handle(ctx: HttpContext, next: NextFn) {
+    if (isMachineRequest(ctx)) return next()
     const wanted =
       ctx.auth?.user?.locale ??
       ctx.request.input('lang') ??

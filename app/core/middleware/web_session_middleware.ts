@@ -1,0 +1,1 @@
+export { WebSessionMiddleware as default } from '#core/middleware/web_only_middleware'

@@ -1,0 +1,1 @@
+export { WebShieldMiddleware as default } from '#core/middleware/web_only_middleware'
