@@ -15,6 +15,9 @@
  *
  * Knobs: BENCH_MESSAGES (default 5000), BENCH_PER_POST (default 10),
  * BENCH_CONCURRENCY (default 16), BENCH_DBS (default "sqlite,mysql").
+ * BENCH_KILL_WORKER=1 is the reliability run: the worker is killed with
+ * SIGKILL once a third of the messages are stored, a second worker takes
+ * over, and lost/duplicated must still be 0.
  */
 import { spawn, execFileSync } from 'node:child_process'
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
@@ -26,6 +29,7 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 5000)
 const PER_POST = Number(process.env.BENCH_PER_POST ?? 10)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
 const DBS = (process.env.BENCH_DBS ?? 'sqlite,mysql').split(',')
+const KILL = process.env.BENCH_KILL_WORKER === '1'
 const SECRET = 'bench-app-secret'
 const PORT = 3440
 const ROOT = new URL('..', import.meta.url).pathname
@@ -101,7 +105,8 @@ async function fire(url, bodies) {
   await Promise.all(Array.from({ length: CONCURRENCY }, worker))
   const seconds = (performance.now() - started) / 1000
   latencies.sort((a, b) => a - b)
-  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]
+  const pct = (p) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]
   return {
     acceptedPerS: (bodies.length - failures) / seconds,
     p50: pct(50),
@@ -158,8 +163,15 @@ const sqlNow = () => new Date().toISOString().slice(0, 19).replace('T', ' ')
 
 function connect(db) {
   return db === 'mysql'
-    ? knex({ client: 'mysql2', connection: { host: '127.0.0.1', user: 'root', password: '', database: 'parley_bench' } })
-    : knex({ client: 'sqlite3', connection: { filename: `${ROOT}tmp/bench.sqlite3` }, useNullAsDefault: true })
+    ? knex({
+        client: 'mysql2',
+        connection: { host: '127.0.0.1', user: 'root', password: '', database: 'parley_bench' },
+      })
+    : knex({
+        client: 'sqlite3',
+        connection: { filename: `${ROOT}tmp/bench.sqlite3` },
+        useNullAsDefault: true,
+      })
 }
 
 async function waitForHttp(url, seconds = 60) {
@@ -176,13 +188,33 @@ async function waitForHttp(url, seconds = 60) {
 async function run(db, bodies, runId, expectedIds) {
   const env = envFor(db)
   if (db === 'mysql') {
-    execFileSync('mysql', ['-uroot', '-h127.0.0.1', '-e', 'DROP DATABASE IF EXISTS parley_bench; CREATE DATABASE parley_bench'])
+    execFileSync('mysql', [
+      '-uroot',
+      '-h127.0.0.1',
+      '-e',
+      'DROP DATABASE IF EXISTS parley_bench; CREATE DATABASE parley_bench',
+    ])
   } else {
     execFileSync('rm', ['-f', `${ROOT}tmp/bench.sqlite3`])
   }
   execFileSync('node', ['ace', 'migration:run', '--force'], { cwd: ROOT, env, stdio: 'ignore' })
-  execFileSync('node', ['ace', 'user:create', 'bench@example.test', '--name=Bench', '--password=bench-pass-1'], { cwd: ROOT, env, stdio: 'ignore' })
-  execFileSync('node', ['ace', 'workspace:create', 'Bench', '--slug=bench', '--owner=bench@example.test', '--plan=business'], { cwd: ROOT, env, stdio: 'ignore' })
+  execFileSync(
+    'node',
+    ['ace', 'user:create', 'bench@example.test', '--name=Bench', '--password=bench-pass-1'],
+    { cwd: ROOT, env, stdio: 'ignore' }
+  )
+  execFileSync(
+    'node',
+    [
+      'ace',
+      'workspace:create',
+      'Bench',
+      '--slug=bench',
+      '--owner=bench@example.test',
+      '--plan=business',
+    ],
+    { cwd: ROOT, env, stdio: 'ignore' }
+  )
   const database = connect(db)
   const workspace = await database('workspaces').where('slug', 'bench').first()
   const phoneNumberId = `9${Date.now()}`
@@ -201,12 +233,19 @@ async function run(db, bodies, runId, expectedIds) {
   })
   const payloads = bodies(phoneNumberId)
 
-  const web = spawn('node', ['--import=ts-node-maintained/register/esm', 'bin/server.ts'], { cwd: ROOT, env, stdio: 'ignore' })
-  const worker = spawn('node', ['ace', 'queue:work', '--concurrency=8'], {
+  const web = spawn('node', ['--import=ts-node-maintained/register/esm', 'bin/server.ts'], {
     cwd: ROOT,
     env,
-    stdio: ['ignore', 'ignore', process.env.BENCH_DEBUG ? 'inherit' : 'ignore'],
+    stdio: 'ignore',
   })
+  const startWorker = () =>
+    spawn('node', ['ace', 'queue:work', '--concurrency=8', '--visibility-timeout=3000'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'ignore', process.env.BENCH_DEBUG ? 'inherit' : 'ignore'],
+    })
+  let worker = startWorker()
+  let killed = false
   try {
     await waitForHttp(`http://127.0.0.1:${PORT}/health`)
     const result = await fire(`http://127.0.0.1:${PORT}/webhooks/meta`, payloads)
@@ -214,10 +253,17 @@ async function run(db, bodies, runId, expectedIds) {
     const deadline = Date.now() + 300_000
     let lastRowAt = performance.now()
     while (Date.now() < deadline) {
-      const [row] = await database('messages').where('workspace_id', workspace.id).count('* as total')
+      const [row] = await database('messages')
+        .where('workspace_id', workspace.id)
+        .count('* as total')
       stored = Number(row.total)
       lastRowAt = performance.now()
       if (stored >= expectedIds) break
+      if (KILL && !killed && stored >= expectedIds / 3) {
+        worker.kill('SIGKILL')
+        killed = true
+        worker = startWorker()
+      }
       await sleep(100)
     }
     const seconds = (lastRowAt - result.started) / 1000
@@ -234,6 +280,7 @@ async function run(db, bodies, runId, expectedIds) {
       lost: expectedIds - distinctCount,
       duplicated: stored - distinctCount,
       refused: result.failures,
+      workerKilled: killed,
     }
   } finally {
     web.kill('SIGTERM')
@@ -270,6 +317,7 @@ for (const db of DBS) {
     lost: result.lost,
     duplicated: result.duplicated,
     refused: result.refused,
+    worker_sigkilled: result.workerKilled,
     baseline_accepted_per_s: Math.round(base.acceptedPerS),
     ratio_to_baseline: Number((result.accepted_per_s / base.acceptedPerS).toFixed(3)),
   }
