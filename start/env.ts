@@ -85,6 +85,8 @@ export default await Env.create(new URL('../', import.meta.url), {
   META_APP_ID: Env.schema.string.optional(),
   META_APP_SECRET: Env.schema.string.optional(),
   META_VERIFY_TOKEN: Env.schema.string.optional(),
+  /** Facebook Login for Business configuration id: turns on Embedded Signup. */
+  META_ES_CONFIG_ID: Env.schema.string.optional(),
   META_SIMULATOR_PORT: Env.schema.number.optional(),
   /** Outbound messages per second per channel, shared by all workers. */
   CHANNEL_RATE_LIMIT_MPS: Env.schema.number.optional(),

@@ -103,6 +103,7 @@ router
     router.get('/settings/channels', [ChannelsController, 'index']).as('settings.channels')
     router.post('/settings/channels/test', [ChannelsController, 'test'])
     router.post('/settings/channels', [ChannelsController, 'store'])
+    router.post('/settings/channels/embedded-signup', [ChannelsController, 'embeddedSignup'])
     router.put('/settings/channels/:channel/token', [ChannelsController, 'rotateToken'])
     router.delete('/settings/channels/:channel', [ChannelsController, 'destroy'])
     router.get('/sandbox', [SandboxController, 'show']).as('sandbox')

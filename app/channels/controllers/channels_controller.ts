@@ -2,7 +2,9 @@ import type { HttpContext } from '@adonisjs/core/http'
 import env from '#start/env'
 import { appUrl } from '#config/app'
 import Channel from '#channels/models/channel'
+import { completeEmbeddedSignup } from '#channels/actions/complete_embedded_signup'
 import {
+  embeddedSignupValidator,
   connectMetaValidator,
   rotateTokenValidator,
   testConnectionValidator,
@@ -40,6 +42,14 @@ export default class ChannelsController {
       })),
       platformWebhookUrl: `${appUrl}/webhooks/meta`,
       platformAppConfigured: Boolean(env.get('META_APP_SECRET')),
+      embeddedSignup:
+        env.get('META_APP_ID') && env.get('META_APP_SECRET') && env.get('META_ES_CONFIG_ID')
+          ? {
+              appId: env.get('META_APP_ID'),
+              configId: env.get('META_ES_CONFIG_ID'),
+              apiVersion: env.get('META_API_VERSION', 'v24.0'),
+            }
+          : null,
     })
   }
 
@@ -67,6 +77,18 @@ export default class ChannelsController {
     await bouncer.authorize('permit', 'settings.channels')
     const input = await request.validateUsing(connectMetaValidator)
     await connectMetaChannel(workspace, input)
+    session.flash('success', i18n.t('notices.channel_connected'))
+    return response.redirect().back()
+  }
+
+  /**
+   * Meta Embedded Signup finished in the browser: the page posts the code
+   * and the WABA / phone number ids Meta reported, plus the chosen PIN.
+   */
+  async embeddedSignup({ request, bouncer, workspace, session, response, i18n }: HttpContext) {
+    await bouncer.authorize('permit', 'settings.channels')
+    const input = await request.validateUsing(embeddedSignupValidator)
+    await completeEmbeddedSignup(workspace, input)
     session.flash('success', i18n.t('notices.channel_connected'))
     return response.redirect().back()
   }

@@ -27,3 +27,16 @@ export const testConnectionValidator = vine.compile(
 export const rotateTokenValidator = vine.compile(
   vine.object({ accessToken: vine.string().trim().minLength(20).maxLength(1024) })
 )
+
+export const embeddedSignupValidator = vine.compile(
+  vine.object({
+    name: vine.string().trim().minLength(2).maxLength(120),
+    code: vine.string().trim().minLength(4).maxLength(1024),
+    wabaId: numericId(),
+    phoneNumberId: numericId(),
+    pin: vine
+      .string()
+      .trim()
+      .regex(/^\d{6}$/),
+  })
+)

@@ -27,6 +27,7 @@ test.group('Outbound through the Meta simulator', (group) => {
     simulator = createMetaSimulator({
       port: 3399,
       appSecret: 'test-meta-app-secret',
+      appId: 'test-app-id',
       webhookUrl: `http://127.0.0.1:${process.env.PORT}/webhooks/meta`,
       accessTokens: ['sim-token-0123456789abcdef'],
       numbers: [
@@ -184,5 +185,69 @@ test.group('Outbound through the Meta simulator', (group) => {
     const { default: drive } = await import('@adonisjs/drive/services/main')
     const stored = Buffer.from(await drive.use().getBytes(message.mediaPath!))
     assert.isTrue(stored.equals(jpeg))
+  })
+
+  test('embedded signup: code exchanged, app subscribed, number registered and connected', async ({
+    client,
+    assert,
+  }) => {
+    const { workspace, owner } = await makeWorkspace()
+    const newNumber = `12${Date.now()}`
+    simulator.state.addNumber({
+      phoneNumberId: newNumber,
+      wabaId: '2000002',
+      displayPhoneNumber: '15550002222',
+      verifiedName: 'Beta Shop',
+      qualityRating: 'GREEN',
+      registered: false,
+    })
+    simulator.state.addSignupCode('ES-CODE-1', { wabaId: '2000002', phoneNumberId: newNumber })
+
+    const response = await client
+      .post(`/w/${workspace.slug}/settings/channels/embedded-signup`)
+      .loginAs(owner)
+      .withCsrfToken()
+      .header('referer', '/back')
+      .form({
+        name: 'Beta',
+        code: 'ES-CODE-1',
+        wabaId: '2000002',
+        phoneNumberId: newNumber,
+        pin: '123456',
+      })
+      .redirects(0)
+    response.assertStatus(302)
+    response.assertFlashMessage('success', 'WhatsApp number connected.')
+
+    const channel = await tenancy.run(workspace.id, () =>
+      Channel.findByOrFail('phone_number_id', newNumber)
+    )
+    assert.equal(channel.status, 'connected')
+    assert.equal(channel.wabaId, '2000002')
+    assert.isNotEmpty(channel.accessToken)
+    const raw = await (
+      await import('@adonisjs/lucid/services/db')
+    ).default
+      .from('channels')
+      .where('id', channel.id)
+      .first()
+    assert.notEqual(raw.access_token, channel.accessToken, 'the token is encrypted at rest')
+
+    // The code lives once: a second exchange is refused with Meta's reason on the field.
+    const again = await client
+      .post(`/w/${workspace.slug}/settings/channels/embedded-signup`)
+      .loginAs(owner)
+      .withCsrfToken()
+      .header('referer', '/back')
+      .form({
+        name: 'Beta',
+        code: 'ES-CODE-1',
+        wabaId: '2000002',
+        phoneNumberId: newNumber,
+        pin: '123456',
+      })
+      .redirects(0)
+    const errors = again.flashMessages().errors as Record<string, string[]>
+    assert.match(errors.code[0], /^Meta refused this step/)
   })
 })
