@@ -331,14 +331,6 @@ export class CircuitBreaker {
     return { state: 'half_open', failures: snapshot.failures, retryAfterMs: 0 }
   }
 
-  /**
-   * A handle on one channel's breaker for one job run: `check()` before the
-   * call, then `success()` or `failure()` (transient failures only).
-   */
-  for(channelId: ChannelId): ChannelBreaker {
-    return new ChannelBreaker(this, String(channelId))
-  }
-
   #storeFailed(error: unknown) {
     this.#onStoreError(error)
   }
@@ -351,47 +343,7 @@ export class CircuitBreaker {
   }
 }
 
-export type BreakerCheck = { allowed: true } | { allowed: false; retryAfterMs: number }
-
-/** One channel's breaker, remembering whether this run holds the probe. */
-export class ChannelBreaker {
-  #probe = false
-
-  constructor(
-    readonly breaker: CircuitBreaker,
-    readonly channelId: string
-  ) {}
-
-  async check(): Promise<BreakerCheck> {
-    try {
-      this.#probe = (await this.breaker.acquire(this.channelId)).probe
-      return { allowed: true }
-    } catch (error) {
-      if (error instanceof CircuitOpenError) {
-        return { allowed: false, retryAfterMs: error.retryAfterMs ?? this.breaker.cooldownMs }
-      }
-      throw error
-    }
-  }
-
-  /** The provider answered (a sent message, or a non-transient error). */
-  success() {
-    this.#probe = false
-    return this.breaker.recordSuccess(this.channelId)
-  }
-
-  /** A transient failure (ChannelSendError action `retry`). */
-  failure() {
-    const probe = this.#probe
-    this.#probe = false
-    return this.breaker.recordFailure(this.channelId, probe)
-  }
-}
-
 /** The process-wide breaker used by the outbound job. */
 export const circuitBreaker = new CircuitBreaker({
   store: redisConfigured ? new RedisBreakerStore() : new MemoryBreakerStore(),
 })
-
-/** Alias read as `circuitBreakers.for(channel.id)`. */
-export const circuitBreakers = circuitBreaker

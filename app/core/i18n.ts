@@ -20,7 +20,3 @@ export function clientMessages(locale: string): Record<string, string> {
   cache.set(locale, merged)
   return merged
 }
-
-export function resetClientMessages() {
-  cache.clear()
-}

@@ -30,10 +30,6 @@ export type Permission = keyof typeof PERMISSIONS
 
 export const ALL_PERMISSIONS = Object.keys(PERMISSIONS) as Permission[]
 
-export function isPermission(value: string): value is Permission {
-  return Object.hasOwn(PERMISSIONS, value)
-}
-
 /**
  * System roles, copied into every workspace when it is provisioned. They
  * cannot be edited or deleted; custom roles can.

@@ -6,6 +6,7 @@ import type { OutboundContent } from '#channels/driver'
 import { OutsideServiceWindowException } from '#inbox/exceptions/outside_service_window_exception'
 import { tenancy } from '#core/tenancy/context'
 import { queue } from '#core/queue/main'
+import { SEND_MAX_ATTEMPTS } from '#inbox/jobs/send_message_job'
 
 function summary(content: OutboundContent): string | null {
   switch (content.type) {
@@ -64,7 +65,7 @@ export async function sendMessage(input: {
       workspaceId,
       uniqueKey: `send:${message.id}`,
       queue: 'outbound',
-      attempts: 8,
+      attempts: SEND_MAX_ATTEMPTS,
       backoffMs: 2000,
     }
   )

@@ -145,29 +145,6 @@ test.group('Circuit breaker', () => {
     assert.deepEqual(await breaker.acquire(1), { probe: true })
   })
 
-  test('the per-job handle: check, failure, success', async ({ assert }) => {
-    const { breaker, clock } = makeBreaker()
-    for (let i = 0; i < 5; i++) {
-      const handle = breaker.for(7)
-      assert.deepEqual(await handle.check(), { allowed: true })
-      await handle.failure()
-    }
-    assert.deepEqual(await breaker.for(7).check(), { allowed: false, retryAfterMs: 30_000 })
-
-    clock.advance(30_000)
-    const probe = breaker.for(7)
-    assert.deepEqual(await probe.check(), { allowed: true })
-    assert.equal((await breaker.for(7).check()).allowed, false)
-    await probe.failure()
-    assert.deepEqual(await breaker.for(7).check(), { allowed: false, retryAfterMs: 60_000 })
-
-    clock.advance(60_000)
-    const second = breaker.for(7)
-    assert.deepEqual(await second.check(), { allowed: true })
-    await second.success()
-    assert.equal((await breaker.state(7)).state, 'closed')
-  })
-
   test('a failing store never blocks sending', async ({ assert }) => {
     const broken: BreakerStore = {
       get: async () => {
