@@ -8,6 +8,7 @@ export default defineConfig({
     () => import('@adonisjs/core/commands'),
     () => import('@adonisjs/lucid/commands'),
     () => import('@adonisjs/session/commands'),
+    () => import('#core/plugins/commands_loader'),
   ],
   directories: {
     commands: 'app/core/commands',
@@ -38,7 +39,9 @@ export default defineConfig({
     () => import('@adonisjs/ally/ally_provider'),
     () => import('@adonisjs/redis/redis_provider'),
     () => import('@adonisjs/drive/drive_provider'),
+    () => import('@adonisjs/transmit/transmit_provider'),
     () => import('#providers/app_provider'),
+    () => import('#providers/plugins_provider'),
   ],
 
   preloads: [
@@ -56,7 +59,7 @@ export default defineConfig({
         timeout: 5000,
       },
       {
-        files: ['tests/functional/**/*.spec(.ts|.js)'],
+        files: ['tests/functional/**/*.spec(.ts|.js)', 'plugins/*/tests/**/*.spec(.ts|.js)'],
         name: 'functional',
         timeout: 30000,
       },

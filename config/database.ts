@@ -1,13 +1,26 @@
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import env from '#start/env'
 import app from '@adonisjs/core/services/app'
 import { defineConfig } from '@adonisjs/lucid'
+import { installedPluginIds } from '#config/plugins'
 
 /**
  * SQLite is the embedded default; DB_CONNECTION=mysql switches to
  * MySQL 8 / MariaDB 10.11. Every migration runs on both.
  */
+/**
+ * Core migrations first, then each installed plugin's own folder (in
+ * config/plugins.ts order), so `migration:run` and the test setup pick
+ * them up. Lucid records each file by path: never move these folders.
+ */
+const migrationPaths = [
+  'database/migrations',
+  ...installedPluginIds
+    .map((id) => `plugins/${id}/database/migrations`)
+    .filter((path) => existsSync(app.makePath(path))),
+]
+
 const sqlitePath = app.makePath(env.get('SQLITE_PATH', 'tmp/db.sqlite3'))
 mkdirSync(dirname(sqlitePath), { recursive: true })
 
@@ -25,13 +38,20 @@ const dbConfig = defineConfig({
           // Foreign keys (composite tenant keys among them) must be enforced on SQLite too.
           conn.run('PRAGMA foreign_keys = ON', (error: Error | null) => {
             if (error) return done(error, conn)
-            conn.run('PRAGMA journal_mode = WAL', (walError: Error | null) => done(walError, conn))
+            conn.run('PRAGMA journal_mode = WAL', (walError: Error | null) => {
+              if (walError) return done(walError, conn)
+              // The web and worker processes share the file: wait for the
+              // other writer instead of failing at once with SQLITE_BUSY.
+              conn.run('PRAGMA busy_timeout = 5000', (busyError: Error | null) =>
+                done(busyError, conn)
+              )
+            })
           })
         },
       },
       migrations: {
         naturalSort: true,
-        paths: ['database/migrations'],
+        paths: migrationPaths,
       },
       seeders: { paths: ['database/seeders'] },
     },
@@ -49,7 +69,7 @@ const dbConfig = defineConfig({
       },
       migrations: {
         naturalSort: true,
-        paths: ['database/migrations'],
+        paths: migrationPaths,
       },
       seeders: { paths: ['database/seeders'] },
     },

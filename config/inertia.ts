@@ -9,6 +9,19 @@ const inertiaConfig = defineConfig({
   rootView: 'inertia_layout',
   entrypoint: 'resources/js/app.ts',
   sharedData: {
+    /*
+     * Sidebar items and UI slot components contributed by the plugins that
+     * run for the current workspace (see docs/plugins.md).
+     */
+    plugins: async (ctx: HttpContext) => {
+      const { pluginUi } = await import('#core/plugins/ui')
+      const workspace = (ctx as Partial<HttpContext>).workspace
+      if (workspace) return pluginUi(workspace.id)
+      if (ctx.auth?.user?.isSuperAdmin && ctx.request.url().startsWith('/admin')) {
+        return pluginUi(null)
+      }
+      return { nav: [], slots: {} }
+    },
     errors: (ctx: HttpContext) => ctx.session?.flashMessages.get('errors') ?? {},
     flash: (ctx: HttpContext) => ({
       success: ctx.session?.flashMessages.get('success') ?? null,

@@ -4,7 +4,10 @@ export default defineConfig({
   csp: { enabled: false, directives: {}, reportOnly: false },
   csrf: {
     enabled: true,
-    exceptRoutes: (ctx) => ctx.request.url().startsWith('/webhooks/'),
+    // Signed machine webhooks (core and plugins) and Transmit's subscribe
+    // calls (each channel authorised by membership, see #core/realtime).
+    exceptRoutes: (ctx) =>
+      ['/webhooks/', '/hooks/', '/__transmit/'].some((prefix) => ctx.request.url().startsWith(prefix)),
     enableXsrfCookie: true,
     methods: ['POST', 'PUT', 'PATCH', 'DELETE'],
   },

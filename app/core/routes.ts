@@ -135,3 +135,9 @@ router
   })
   .prefix('/admin')
   .use([middleware.auth(), middleware.superAdmin()])
+
+/*
+| Plugins (Admin → Plugins, Settings → Plugins, each plugin's own routes)
+| and realtime (Transmit).
+*/
+import '#core/plugins/routes'

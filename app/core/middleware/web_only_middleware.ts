@@ -4,12 +4,13 @@ import type { HttpContext } from '@adonisjs/core/http'
 import type { NextFn } from '@adonisjs/core/types/http'
 
 /**
- * Machine endpoints (`/webhooks/*`) carry no cookie and need no session,
+ * Machine endpoints (`/webhooks/*`, and plugins' public `/hooks/<id>/*`) carry no cookie and need no session,
  * CSRF or security headers: skipping them keeps Meta's acknowledgement
  * fast. Everything else gets the framework's middleware unchanged.
  */
 export function isMachineRequest(ctx: HttpContext) {
-  return ctx.request.url().startsWith('/webhooks/')
+  const url = ctx.request.url()
+  return url.startsWith('/webhooks/') || url.startsWith('/hooks/')
 }
 
 export class WebSessionMiddleware {
