@@ -1,4 +1,5 @@
 import { Exception } from '@adonisjs/core/exceptions'
+import type { HttpContext } from '@adonisjs/core/http'
 import logger from '@adonisjs/core/services/logger'
 import { pluginRegistry } from '#core/plugins/registry'
 import { isActiveFor } from '#core/plugins/state'
@@ -17,6 +18,19 @@ export class OutboundCancelledException extends Exception {
     readonly reason: string
   ) {
     super(`Message not sent: ${reason} (plugin ${pluginId})`)
+  }
+
+  /** JSON: 422 with code and plugin; panels: flash the reason, go back. */
+  async handle(error: this, ctx: HttpContext) {
+    const wantsJson =
+      !ctx.request.header('x-inertia') && ctx.request.accepts(['html', 'json']) === 'json'
+    if (wantsJson) {
+      return ctx.response.status(422).send({
+        errors: [{ code: error.code, message: error.message, plugin: error.pluginId }],
+      })
+    }
+    ctx.session?.flash('error', error.message)
+    return ctx.response.redirect().back()
   }
 }
 

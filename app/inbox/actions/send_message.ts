@@ -7,6 +7,7 @@ import { OutsideServiceWindowException } from '#inbox/exceptions/outside_service
 import { tenancy } from '#core/tenancy/context'
 import { queue } from '#core/queue/main'
 import { SEND_MAX_ATTEMPTS } from '#inbox/jobs/send_message_job'
+import { filterOutbound } from '#core/plugins/outbound'
 
 function summary(content: OutboundContent): string | null {
   switch (content.type) {
@@ -38,10 +39,17 @@ export async function sendMessage(input: {
   replyTo?: string | null
   sentById?: number | null
 }): Promise<Message> {
-  const { conversation, content } = input
-  if (content.type !== 'template' && !conversation.isServiceWindowOpen()) {
+  const { conversation } = input
+  if (input.content.type !== 'template' && !conversation.isServiceWindowOpen()) {
     throw new OutsideServiceWindowException()
   }
+  // Plugins' outbound filters may rewrite the content or cancel (E_OUTBOUND_CANCELLED).
+  const content = await filterOutbound({
+    workspaceId: tenancy.workspaceId(),
+    conversationId: conversation.id,
+    channelId: conversation.channelId,
+    content: input.content,
+  })
   const message = await Message.create({
     conversationId: conversation.id,
     channelId: conversation.channelId,
