@@ -8,7 +8,7 @@ export default defineConfig({
     () => import('@adonisjs/core/commands'),
     () => import('@adonisjs/lucid/commands'),
     () => import('@adonisjs/session/commands'),
-    () => import('#core/plugins/commands_loader'),
+    () => import('#core/plugin_host/commands_loader'),
   ],
   directories: {
     commands: 'app/core/commands',

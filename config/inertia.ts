@@ -14,13 +14,13 @@ const inertiaConfig = defineConfig({
      * run for the current workspace (see docs/plugins.md).
      */
     plugins: async (ctx: HttpContext) => {
-      const { pluginUi } = await import('#core/plugins/ui')
+      const { pluginUi } = await import('#core/plugin_host/ui')
       const workspace = (ctx as Partial<HttpContext>).workspace
       if (workspace) return pluginUi(workspace.id)
       if (ctx.auth?.user?.isSuperAdmin && ctx.request.url().startsWith('/admin')) {
         return pluginUi(null)
       }
-      return { nav: [], slots: {} }
+      return { nav: [], slots: {}, channel: null }
     },
     errors: (ctx: HttpContext) => ctx.session?.flashMessages.get('errors') ?? {},
     flash: (ctx: HttpContext) => ({

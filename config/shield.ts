@@ -7,7 +7,9 @@ export default defineConfig({
     // Signed machine webhooks (core and plugins) and Transmit's subscribe
     // calls (each channel authorised by membership, see #core/realtime).
     exceptRoutes: (ctx) =>
-      ['/webhooks/', '/hooks/', '/__transmit/'].some((prefix) => ctx.request.url().startsWith(prefix)),
+      ['/webhooks/', '/hooks/', '/__transmit/'].some((prefix) =>
+        ctx.request.url().startsWith(prefix)
+      ),
     enableXsrfCookie: true,
     methods: ['POST', 'PUT', 'PATCH', 'DELETE'],
   },

@@ -12,7 +12,7 @@ export default class PluginsProvider {
 
   async start() {
     const { default: plugins } = await import('#config/plugins')
-    const { loadPlugins, runLifecycle } = await import('#core/plugins/loader')
+    const { loadPlugins, runLifecycle } = await import('#core/plugin_host/loader')
     const i18n = await this.app.container.make('i18n')
     await loadPlugins(plugins, {
       translations: i18n.getTranslations() as Record<string, Record<string, string>>,
@@ -22,7 +22,7 @@ export default class PluginsProvider {
   }
 
   async ready() {
-    const { runLifecycle } = await import('#core/plugins/loader')
+    const { runLifecycle } = await import('#core/plugin_host/loader')
     await runLifecycle('ready', this.#disabled)
   }
 
@@ -30,7 +30,7 @@ export default class PluginsProvider {
    * No database reads here: the database provider may already be closed.
    */
   async shutdown() {
-    const { runLifecycle } = await import('#core/plugins/loader')
+    const { runLifecycle } = await import('#core/plugin_host/loader')
     await runLifecycle('shutdown', this.#disabled)
   }
 
@@ -42,7 +42,7 @@ export default class PluginsProvider {
    */
   async #disabledOnPlatform(): Promise<Set<string>> {
     try {
-      const { platformState } = await import('#core/plugins/state')
+      const { platformState } = await import('#core/plugin_host/state')
       return new Set((await platformState()).keys())
     } catch {
       return new Set()

@@ -140,4 +140,4 @@ router
 | Plugins (Admin → Plugins, Settings → Plugins, each plugin's own routes)
 | and realtime (Transmit).
 */
-import '#core/plugins/routes'
+import '#core/plugin_host/routes'

@@ -4,7 +4,10 @@ import type { Logger } from '@adonisjs/core/logger'
 import type { BaseCommand } from '@adonisjs/core/ace'
 import type { EventsList } from '@adonisjs/core/types'
 import type { SchemaTypes } from '@vinejs/vine/types'
-import type { DatabaseQueryBuilderContract, InsertQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
+import type {
+  DatabaseQueryBuilderContract,
+  InsertQueryBuilderContract,
+} from '@adonisjs/lucid/types/querybuilder'
 import type { ChannelDriver, OutboundContent } from '#sdk/channels'
 import type { CatalogSource, PaymentGateway } from '#sdk/ports'
 
@@ -53,7 +56,8 @@ export type OutboundDraft = {
  * Return nothing to let the message through unchanged, `{ content }` to
  * replace what is sent, or `{ cancel: 'reason' }` to refuse it.
  */
-export type OutboundFilterResult = void | undefined | { content: OutboundContent } | { cancel: string }
+export type OutboundFilterResult =
+  void | undefined | { content: OutboundContent } | { cancel: string }
 
 export type OutboundFilter = (
   draft: OutboundDraft,
@@ -89,7 +93,12 @@ export type InferSettings<S extends SettingsSchema> = {
 
 type FieldOptions<V> = { label: string; help?: string; required?: boolean; default?: V }
 
-function field<V>(kind: SettingKind, options: FieldOptions<V>, rule: SchemaTypes, extra: Partial<SettingField<V>> = {}): SettingField<V> {
+function field<V>(
+  kind: SettingKind,
+  options: FieldOptions<V>,
+  rule: SchemaTypes,
+  extra: Partial<SettingField<V>> = {}
+): SettingField<V> {
   return {
     kind,
     label: options.label,
@@ -103,13 +112,35 @@ function field<V>(kind: SettingKind, options: FieldOptions<V>, rule: SchemaTypes
 
 export const setting = {
   string(options: FieldOptions<string> & { maxLength?: number; rule?: SchemaTypes }) {
-    return field<string>('string', options, options.rule ?? vine.string().trim().maxLength(options.maxLength ?? 255))
+    return field<string>(
+      'string',
+      options,
+      options.rule ??
+        vine
+          .string()
+          .trim()
+          .maxLength(options.maxLength ?? 255)
+    )
   },
   text(options: FieldOptions<string> & { maxLength?: number }) {
-    return field<string>('text', options, vine.string().trim().maxLength(options.maxLength ?? 5000))
+    return field<string>(
+      'text',
+      options,
+      vine
+        .string()
+        .trim()
+        .maxLength(options.maxLength ?? 5000)
+    )
   },
   secret(options: Omit<FieldOptions<string>, 'default'> & { maxLength?: number }) {
-    return field<string>('secret', options, vine.string().trim().maxLength(options.maxLength ?? 2000))
+    return field<string>(
+      'secret',
+      options,
+      vine
+        .string()
+        .trim()
+        .maxLength(options.maxLength ?? 2000)
+    )
   },
   number(options: FieldOptions<number> & { min?: number; max?: number }) {
     let rule = vine.number()
@@ -120,7 +151,9 @@ export const setting = {
   boolean(options: FieldOptions<boolean>) {
     return field<boolean>('boolean', { ...options, required: false }, vine.boolean())
   },
-  select<const V extends string>(options: FieldOptions<V> & { options: { value: V; label: string }[] }) {
+  select<const V extends string>(
+    options: FieldOptions<V> & { options: { value: V; label: string }[] }
+  ) {
     return field<V>('select', options, vine.enum(options.options.map((option) => option.value)), {
       options: options.options,
     })
@@ -145,7 +178,10 @@ export interface PluginRouter {
   page(
     path: string,
     page: string,
-    props?: (http: HttpContext, ctx: PluginContext) => Record<string, unknown> | Promise<Record<string, unknown>>
+    props?: (
+      http: HttpContext,
+      ctx: PluginContext
+    ) => Record<string, unknown> | Promise<Record<string, unknown>>
   ): void
 }
 
@@ -173,7 +209,12 @@ export type IngestInput = {
     timestamp?: number | null
     replyTo?: string | null
     payload?: Record<string, unknown>
-    media?: { id: string; mimeType?: string | null; sha256?: string | null; filename?: string | null } | null
+    media?: {
+      id: string
+      mimeType?: string | null
+      sha256?: string | null
+      filename?: string | null
+    } | null
   }
 }
 
@@ -204,12 +245,7 @@ export type PluginChannel = {
 }
 
 export type Broadcastable =
-  | { [key: string]: Broadcastable }
-  | string
-  | number
-  | boolean
-  | null
-  | Broadcastable[]
+  { [key: string]: Broadcastable } | string | number | boolean | null | Broadcastable[]
 
 export interface PluginDatabase {
   /** SELECT/UPDATE/DELETE on one of the plugin's own tables (`<id>_...`). */

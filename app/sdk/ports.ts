@@ -53,7 +53,10 @@ export interface PaymentGateway {
    * Verify and parse a webhook delivery (the plugin's `/hooks/<id>` route
    * calls it). Throws when the signature does not match.
    */
-  parseWebhook(input: { headers: Record<string, string | string[] | undefined>; rawBody: string }): Promise<PaymentEvent[]>
+  parseWebhook(input: {
+    headers: Record<string, string | string[] | undefined>
+    rawBody: string
+  }): Promise<PaymentEvent[]>
 }
 
 export type CatalogProduct = {
@@ -74,7 +77,10 @@ export type CatalogPage = { products: CatalogProduct[]; nextCursor: string | nul
 export interface CatalogSource {
   /** Unique name, e.g. "shopify". */
   readonly name: string
-  list(workspaceId: number, options: { cursor?: string | null; limit: number; search?: string }): Promise<CatalogPage>
+  list(
+    workspaceId: number,
+    options: { cursor?: string | null; limit: number; search?: string }
+  ): Promise<CatalogPage>
   get(workspaceId: number, externalId: string): Promise<CatalogProduct | null>
 }
 

@@ -70,8 +70,8 @@ export async function createTestWorkspace(
 /** Let the workspace's plan include the plugin's feature. */
 export async function grantPlugin(workspace: { id: number }, pluginId: string, granted = true) {
   const { default: Workspace } = await import('#core/models/workspace')
-  const { pluginRegistry } = await import('#core/plugins/registry')
-  const { clearPluginStateCache } = await import('#core/plugins/state')
+  const { pluginRegistry } = await import('#core/plugin_host/registry')
+  const { clearPluginStateCache } = await import('#core/plugin_host/state')
   const record = pluginRegistry.get(pluginId)
   if (!record) throw new Error(`Plugin "${pluginId}" is not installed`)
   const model = await Workspace.query().where('id', workspace.id).preload('plan').firstOrFail()
@@ -81,19 +81,19 @@ export async function grantPlugin(workspace: { id: number }, pluginId: string, g
 }
 
 export async function activatePlugin(workspace: { id: number }, pluginId: string, active = true) {
-  const { setActive } = await import('#core/plugins/state')
+  const { setActive } = await import('#core/plugin_host/state')
   await setActive(pluginId, workspace.id, active)
 }
 
 /** Platform switch (what the super admin does in Admin → Plugins). */
 export async function setPluginEnabled(pluginId: string, enabled: boolean) {
-  const { setEnabledOnPlatform } = await import('#core/plugins/state')
+  const { setEnabledOnPlatform } = await import('#core/plugin_host/state')
   await setEnabledOnPlatform(pluginId, enabled)
 }
 
 /** The plugin's context as the host built it (to call ctx methods in tests). */
 export async function pluginContext(pluginId: string) {
-  const { pluginRegistry } = await import('#core/plugins/registry')
+  const { pluginRegistry } = await import('#core/plugin_host/registry')
   const context = pluginRegistry.get(pluginId)?.context
   if (!context) throw new Error(`Plugin "${pluginId}" is not loaded`)
   return context
@@ -216,7 +216,13 @@ export function connectorContract(name: string, options: ConnectorContractOption
       const driver = await options.driver()
       const health = await driver.health(await options.credentials())
       assert.include(HEALTH_STATUSES, health.status)
-      for (const key of ['displayPhoneNumber', 'verifiedName', 'qualityRating', 'messagingLimit', 'error'] as const) {
+      for (const key of [
+        'displayPhoneNumber',
+        'verifiedName',
+        'qualityRating',
+        'messagingLimit',
+        'error',
+      ] as const) {
         const value = health[key]
         assert.isTrue(
           value === undefined || value === null || typeof value === 'string',
@@ -243,23 +249,33 @@ export function connectorContract(name: string, options: ConnectorContractOption
       const credentials = await options.credentials()
 
       await options.failNextSend('transient')
-      const transient = await sendError(driver.send(credentials, message({ type: 'text', text: 'x' })))
+      const transient = await sendError(
+        driver.send(credentials, message({ type: 'text', text: 'x' }))
+      )
       assert.include(['retry', 'wait'], transient.action)
       if (transient.action === 'wait') assert.isNumber(transient.retryAfterMs)
 
       await options.failNextSend('permanent')
-      const permanent = await sendError(driver.send(credentials, message({ type: 'text', text: 'x' })))
+      const permanent = await sendError(
+        driver.send(credentials, message({ type: 'text', text: 'x' }))
+      )
       assert.equal(permanent.action, 'give_up')
 
       // The failure was one-off: the next send goes through.
-      assertSendResult(assert, await driver.send(credentials, message({ type: 'text', text: 'ok' })))
+      assertSendResult(
+        assert,
+        await driver.send(credentials, message({ type: 'text', text: 'ok' }))
+      )
     })
 
     test('downloading unknown media fails with a ChannelSendError', async ({ assert }) => {
       if (options.media === false) return assert.isTrue(true)
       const driver = await options.driver()
       const error = await sendError(
-        driver.downloadMedia(await options.credentials(), `missing-${randomBytes(4).toString('hex')}`)
+        driver.downloadMedia(
+          await options.credentials(),
+          `missing-${randomBytes(4).toString('hex')}`
+        )
       )
       assert.include(['retry', 'wait', 'give_up'], error.action)
     })

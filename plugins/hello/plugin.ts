@@ -120,7 +120,9 @@ export default definePlugin({
           return { cancel: 'the text contains #blocked' }
         }
         if (settings.signature) {
-          return { content: { ...draft.content, text: `${draft.content.text}\n— ${settings.signature}` } }
+          return {
+            content: { ...draft.content, text: `${draft.content.text}\n— ${settings.signature}` },
+          }
         }
       },
     ],
@@ -156,7 +158,8 @@ export default definePlugin({
         'note_label': 'ملاحظة جديدة',
         'add': 'إضافة ملاحظة',
         'empty': 'لا توجد ملاحظات بعد.',
-        'received': '{count, plural, zero {لم تصل أي رسالة} one {وصلت رسالة واحدة} two {وصلت رسالتان} few {وصلت # رسائل} many {وصلت # رسالة} other {وصلت # رسالة}} منذ التفعيل',
+        'received':
+          '{count, plural, zero {لم تصل أي رسالة} one {وصلت رسالة واحدة} two {وصلت رسالتان} few {وصلت # رسائل} many {وصلت # رسالة} other {وصلت # رسالة}} منذ التفعيل',
         'widget.title': 'إضافة مرحبا',
         'widget.body': 'هذه البطاقة من إضافة مرحبا (الموضع dashboard.widgets).',
         'errors.body_required': 'اكتب شيئا أولا.',

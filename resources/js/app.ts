@@ -21,11 +21,20 @@ createInertiaApp({
 
   title: (title) => (title ? `${title} · Parley` : 'Parley'),
 
-  resolve: (name) =>
-    resolvePageComponent(
+  // Plugin pages render as `plugins/<id>/<page>` from plugins/<id>/ui/pages/<page>.vue.
+  resolve: (name) => {
+    const plugin = /^plugins\/([a-z][a-z0-9_]*)\/(.+)$/.exec(name)
+    if (plugin) {
+      return resolvePageComponent(
+        `../../plugins/${plugin[1]}/ui/pages/${plugin[2]}.vue`,
+        import.meta.glob<DefineComponent>('../../plugins/*/ui/pages/**/*.vue')
+      )
+    }
+    return resolvePageComponent(
       `./pages/${name}.vue`,
       import.meta.glob<DefineComponent>('./pages/**/*.vue')
-    ),
+    )
+  },
 
   setup({ el, App, props, plugin }) {
     syncDocumentLanguage(props.initialPage.props)

@@ -55,7 +55,15 @@ export interface CurrentWorkspace extends WorkspaceSummary {
   trialEndsAt: string | null
 }
 
+/** Contributions of the plugins active in the current workspace. */
+export interface PluginsSharedProps {
+  nav: { plugin: string; label: string; path: string; icon: string | null }[]
+  slots: Record<string, { plugin: string; component: string }[]>
+  channel: string | null
+}
+
 export interface WorkspaceSharedProps extends SharedProps {
+  plugins?: PluginsSharedProps
   workspace: CurrentWorkspace
   member: { role: string; roleKey: string | null }
   can: Record<string, boolean>

@@ -21,7 +21,7 @@ export default class MakePlugin extends BaseCommand {
   declare name?: string
 
   async run() {
-    const { scaffoldPlugin, ScaffoldError } = await import('#core/plugins/scaffold')
+    const { scaffoldPlugin, ScaffoldError } = await import('#core/plugin_host/scaffold')
     try {
       const files = await scaffoldPlugin(this.app.makePath(), this.id.trim(), this.name?.trim())
       for (const file of files) {

@@ -17,13 +17,13 @@ export default class PluginDisable extends BaseCommand {
   declare reason?: string
 
   async run() {
-    const { pluginRegistry } = await import('#core/plugins/registry')
+    const { pluginRegistry } = await import('#core/plugin_host/registry')
     if (!pluginRegistry.get(this.id)) {
       this.logger.error(`No plugin "${this.id}" in config/plugins.ts`)
       this.exitCode = 1
       return
     }
-    const { setEnabledOnPlatform } = await import('#core/plugins/state')
+    const { setEnabledOnPlatform } = await import('#core/plugin_host/state')
     const { audit } = await import('#core/services/audit')
     const reason = this.reason?.trim().slice(0, 255) || null
     await setEnabledOnPlatform(this.id, false, { reason })

@@ -14,13 +14,13 @@ export default class PluginEnable extends BaseCommand {
   declare id: string
 
   async run() {
-    const { pluginRegistry } = await import('#core/plugins/registry')
+    const { pluginRegistry } = await import('#core/plugin_host/registry')
     const record = pluginRegistry.get(this.id)
     if (!record) return this.fail(`No plugin "${this.id}" in config/plugins.ts`)
     if (record.status === 'failed') {
       return this.fail(`Plugin "${this.id}" cannot be enabled: ${record.reason}`)
     }
-    const { setEnabledOnPlatform } = await import('#core/plugins/state')
+    const { setEnabledOnPlatform } = await import('#core/plugin_host/state')
     const { audit } = await import('#core/services/audit')
     await setEnabledOnPlatform(this.id, true)
     await audit({ action: 'plugin.enabled', target: { type: 'plugin', id: this.id } })

@@ -14,8 +14,8 @@ export default class PluginList extends BaseCommand {
   declare json?: boolean
 
   async run() {
-    const { pluginRegistry } = await import('#core/plugins/registry')
-    const { platformState } = await import('#core/plugins/state')
+    const { pluginRegistry } = await import('#core/plugin_host/registry')
+    const { platformState } = await import('#core/plugin_host/state')
     const disabled = await platformState()
     const list = pluginRegistry.all().map((record) => ({
       id: record.id,

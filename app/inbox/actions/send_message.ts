@@ -7,7 +7,7 @@ import { OutsideServiceWindowException } from '#inbox/exceptions/outside_service
 import { tenancy } from '#core/tenancy/context'
 import { queue } from '#core/queue/main'
 import { SEND_MAX_ATTEMPTS } from '#inbox/jobs/send_message_job'
-import { filterOutbound } from '#core/plugins/outbound'
+import { filterOutbound } from '#core/plugin_host/outbound'
 
 function summary(content: OutboundContent): string | null {
   switch (content.type) {

@@ -9,8 +9,8 @@ import PluginList from '#core/commands/plugin_list'
 import PluginEnable from '#core/commands/plugin_enable'
 import PluginDisable from '#core/commands/plugin_disable'
 import MakePlugin from '#core/commands/make_plugin'
-import { scaffoldPlugin, pluginFiles } from '#core/plugins/scaffold'
-import { isEnabledOnPlatform } from '#core/plugins/state'
+import { scaffoldPlugin, pluginFiles } from '#core/plugin_host/scaffold'
+import { isEnabledOnPlatform } from '#core/plugin_host/state'
 
 test.group('Plugin commands', (group) => {
   let ace: Kernel
@@ -31,7 +31,10 @@ test.group('Plugin commands', (group) => {
   test('plugin:list prints every installed plugin with its status', async ({ assert }) => {
     const command = await run(PluginList, ['--json'])
     command.assertSucceeded()
-    const output = command.ui.logger.getLogs().map((log) => log.message).join('\n')
+    const output = command.ui.logger
+      .getLogs()
+      .map((log) => log.message)
+      .join('\n')
     const list = JSON.parse(output)
     assert.deepInclude(
       list.map((item: any) => [item.id, item.status, item.version]),
@@ -43,9 +46,12 @@ test.group('Plugin commands', (group) => {
     ;(await run(PluginDisable, ['hello', '--reason=Testing'])).assertSucceeded()
     assert.isFalse(await isEnabledOnPlatform('hello'))
     const listed = await run(PluginList, ['--json'])
-    const hello = JSON.parse(listed.ui.logger.getLogs().map((log) => log.message).join('\n')).find(
-      (item: any) => item.id === 'hello'
-    )
+    const hello = JSON.parse(
+      listed.ui.logger
+        .getLogs()
+        .map((log) => log.message)
+        .join('\n')
+    ).find((item: any) => item.id === 'hello')
     assert.equal(hello.status, 'disabled')
     assert.equal(hello.reason, 'Testing')
     ;(await run(PluginEnable, ['hello'])).assertSucceeded()

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs'
 import app from '@adonisjs/core/services/app'
 import db from '@adonisjs/lucid/services/db'
 import { MigrationRunner } from '@adonisjs/lucid/migration'
-import { pluginRegistry } from '#core/plugins/registry'
+import { pluginRegistry } from '#core/plugin_host/registry'
 
 /**
  * Bad input and faults: each gives a clear message and Parley keeps
@@ -48,7 +48,10 @@ test.group('Plugin faults', () => {
 
   test('every installed plugin loaded (none failed) in this test run', ({ assert }) => {
     const failed = pluginRegistry.all().filter((record) => record.status === 'failed')
-    assert.deepEqual(failed.map((record) => `${record.id}: ${record.reason}`), [])
+    assert.deepEqual(
+      failed.map((record) => `${record.id}: ${record.reason}`),
+      []
+    )
     assert.isTrue(pluginRegistry.isLoaded('hello'))
   })
 })

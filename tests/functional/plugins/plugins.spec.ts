@@ -71,8 +71,7 @@ test.group('Plugins: enablement', (group) => {
   }) => {
     const workspace = await createTestWorkspace()
     const url = `/w/${workspace.slug}/p/hello`
-    const get = () =>
-      client.get(url).loginAs(workspace.owner).header('accept', 'application/json')
+    const get = () => client.get(url).loginAs(workspace.owner).header('accept', 'application/json')
 
     ;(await get()).assertStatus(404)
 
@@ -209,7 +208,11 @@ test.group('Plugins: UI contributions', () => {
     assert.equal((on.inertiaProps as any).messages['plugins.hello.widget.title'], 'Hello plugin')
 
     const off = await client.get(`/w/${inactive.slug}`).loginAs(inactive.owner).withInertia()
-    assert.deepEqual((off.inertiaProps as any).plugins, { nav: [], slots: {} })
+    assert.deepEqual((off.inertiaProps as any).plugins, {
+      nav: [],
+      slots: {},
+      channel: `workspaces/${inactive.publicId}`,
+    })
   })
 
   test('a plugin page reads its own tables through ctx.db, per workspace', async ({
@@ -244,7 +247,12 @@ test.group('Plugins: settings', () => {
       .put(`/w/${workspace.slug}/settings/plugins/hello`)
       .loginAs(workspace.owner)
       .withCsrfToken()
-      .json({ greeting: 'Hi there', apiKey: 'sk-live-very-secret', tone: 'formal', blockKeyword: true })
+      .json({
+        greeting: 'Hi there',
+        apiKey: 'sk-live-very-secret',
+        tone: 'formal',
+        blockKeyword: true,
+      })
       .redirects(0)
     update.assertStatus(302)
 
@@ -317,10 +325,7 @@ test.group('Plugins: settings', () => {
 })
 
 test.group('Plugins: listeners and outbound filters', () => {
-  test('a listener sees inbound messages of active workspaces only', async ({
-    client,
-    assert,
-  }) => {
+  test('a listener sees inbound messages of active workspaces only', async ({ client, assert }) => {
     const active = await createTestWorkspace({ plugins: ['hello'] })
     const inactive = await createTestWorkspace({ grantOnly: ['hello'] })
     await inbound(client, active, 'Hi from a customer')
@@ -395,8 +400,14 @@ test.group('Plugins: listeners and outbound filters', () => {
       ]
     )
     const logged = errors.map(([context, text]) => [(context as any)?.plugin, text])
-    assert.deepInclude(logged, ['hello', 'plugin hello: outbound filter failed; message sent without it'])
-    assert.deepInclude(logged, ['hello', 'plugin hello: listener for inbox:message_received failed'])
+    assert.deepInclude(logged, [
+      'hello',
+      'plugin hello: outbound filter failed; message sent without it',
+    ])
+    assert.deepInclude(logged, [
+      'hello',
+      'plugin hello: listener for inbox:message_received failed',
+    ])
   })
 })
 
@@ -426,19 +437,28 @@ test.group('Plugins: context', () => {
     assert.isFalse(again.created)
     assert.equal(again.messageId, first.messageId)
 
-    const contact = await ctx.contacts.upsert({ workspaceId: workspace.id, waId: '15550009999', name: 'Pat Lee' })
+    const contact = await ctx.contacts.upsert({
+      workspaceId: workspace.id,
+      waId: '15550009999',
+      name: 'Pat Lee',
+    })
     assert.isFalse(contact.created)
     const created = await ctx.contacts.upsert({ workspaceId: workspace.id, phone: '+15550001111' })
     assert.isTrue(created.created)
 
     const channels = await ctx.channels.list('sandbox')
-    assert.isTrue(channels.some((item) => item.id === channel.id && item.workspaceId === workspace.id))
+    assert.isTrue(
+      channels.some((item) => item.id === channel.id && item.workspaceId === workspace.id)
+    )
   })
 
   test('ctx.db refuses tables that are not the plugin’s own', async ({ assert }) => {
     const ctx = await pluginContext('hello')
     assert.throws(() => ctx.db.from('users'), /may only use its own tables/)
     assert.throws(() => ctx.db.table('plugin_installs'), /may only use its own tables/)
-    await assert.rejects(() => ctx.tenant.run(1, async () => ctx.db.tenant('contacts')), /own tables/)
+    await assert.rejects(
+      () => ctx.tenant.run(1, async () => ctx.db.tenant('contacts')),
+      /own tables/
+    )
   })
 })

@@ -10,10 +10,7 @@ import { broadcast, workspaceChannel } from '#core/realtime'
  */
 test.group('Realtime channels', () => {
   function subscribe(client: any, user: any, channel: string) {
-    return client
-      .post('/__transmit/subscribe')
-      .loginAs(user)
-      .json({ uid: randomUUID(), channel })
+    return client.post('/__transmit/subscribe').loginAs(user).json({ uid: randomUUID(), channel })
   }
 
   test('a member subscribes to the workspace channels; another tenant and a guest cannot', async ({

@@ -1,7 +1,7 @@
 import { test } from '@japa/runner'
-import { loadPlugins, runLifecycle, validateManifest } from '#core/plugins/loader'
-import { PluginRegistry } from '#core/plugins/registry'
-import { assertOwnTable, PluginTableAccessError } from '#core/plugins/context'
+import { loadPlugins, runLifecycle, validateManifest } from '#core/plugin_host/loader'
+import { PluginRegistry } from '#core/plugin_host/registry'
+import { assertOwnTable, PluginTableAccessError } from '#core/plugin_host/context'
 import { definePlugin, type PluginDefinition } from '#sdk/plugin'
 import { SDK_VERSION } from '#sdk/version'
 
@@ -44,7 +44,9 @@ test.group('Plugin loader', () => {
     const calls: string[] = []
     const records = await loadPlugins(
       {
-        alpha: ok(plugin('alpha', { dependsOn: ['beta'], register: () => void calls.push('alpha') })),
+        alpha: ok(
+          plugin('alpha', { dependsOn: ['beta'], register: () => void calls.push('alpha') })
+        ),
         beta: ok(plugin('beta', { register: () => void calls.push('beta') })),
         orphan: ok(plugin('orphan', { dependsOn: ['ghost'] })),
         future: ok(plugin('future', { host: '^2.0.0' })),
@@ -72,7 +74,10 @@ test.group('Plugin loader', () => {
       registry.loaded().map((record) => record.id),
       ['beta', 'alpha']
     )
-    assert.equal(byId.orphan.reason, 'depends on "ghost", which is not installed (add it to config/plugins.ts)')
+    assert.equal(
+      byId.orphan.reason,
+      'depends on "ghost", which is not installed (add it to config/plugins.ts)'
+    )
     assert.equal(byId.future.reason, 'needs SDK ^2.0.0; this Parley provides SDK 1.0.0')
     assert.equal(byId.broken.reason, 'plugin.ts could not be imported: SyntaxError in plugin.ts')
     assert.match(byId.invalid.reason!, /^invalid manifest: .*"name" is required/)
@@ -80,7 +85,16 @@ test.group('Plugin loader', () => {
     assert.equal(byId.child.reason, 'depends on "thrower", which failed to load')
     assert.match(byId.loop_a.reason!, /dependency cycle: loop_a → loop_b → loop_a|depends on/)
     assert.equal(byId.loop_b.status, 'failed')
-    for (const id of ['orphan', 'future', 'broken', 'invalid', 'thrower', 'child', 'loop_a', 'loop_b']) {
+    for (const id of [
+      'orphan',
+      'future',
+      'broken',
+      'invalid',
+      'thrower',
+      'child',
+      'loop_a',
+      'loop_b',
+    ]) {
       assert.equal(byId[id].status, 'failed', id)
     }
   })
@@ -92,7 +106,12 @@ test.group('Plugin loader', () => {
     const seen: string[] = []
     await loadPlugins(
       {
-        good: ok(plugin('good', { boot: () => void seen.push('good.boot'), shutdown: () => void seen.push('good.shutdown') })),
+        good: ok(
+          plugin('good', {
+            boot: () => void seen.push('good.boot'),
+            shutdown: () => void seen.push('good.shutdown'),
+          })
+        ),
         bad: ok(
           plugin('bad', {
             boot: () => {
@@ -122,7 +141,10 @@ test.group('Plugin loader', () => {
   test('platform-disabled plugins skip their lifecycle hooks', async ({ assert }) => {
     const registry = new PluginRegistry()
     const seen: string[] = []
-    await loadPlugins({ off: ok(plugin('off', { boot: () => void seen.push('off') })) }, { registry })
+    await loadPlugins(
+      { off: ok(plugin('off', { boot: () => void seen.push('off') })) },
+      { registry }
+    )
     await runLifecycle('boot', new Set(['off']), registry)
     assert.deepEqual(seen, [])
   })
@@ -131,7 +153,13 @@ test.group('Plugin loader', () => {
     const registry = new PluginRegistry()
     const translations: Record<string, Record<string, string>> = { en: { 'ui.x': 'X' } }
     await loadPlugins(
-      { tr: ok(plugin('tr', { contributes: { translations: { en: { title: 'T' }, fr: { title: 'Tf' } } } })) },
+      {
+        tr: ok(
+          plugin('tr', {
+            contributes: { translations: { en: { title: 'T' }, fr: { title: 'Tf' } } },
+          })
+        ),
+      },
       { registry, translations }
     )
     assert.equal(translations.en['plugins.tr.title'], 'T')

@@ -1,0 +1,136 @@
+import { DateTime } from 'luxon'
+import Channel from '#channels/models/channel'
+import Contact from '#contacts/models/contact'
+import { recordInboundMessage } from '#inbox/actions/record_inbound_message'
+import type { NormalizedMessage } from '#channels/webhooks/normalize_meta'
+import { tenancy } from '#core/tenancy/context'
+import type {
+  ContactInput,
+  ContactRef,
+  IngestInput,
+  IngestResult,
+  PluginChannel,
+} from '#sdk/plugin'
+
+/**
+ * The context methods that reach into domains (inbox, contacts,
+ * channels). Imported lazily by #core/plugin_host/context.
+ */
+
+/**
+ * `ctx.inbox.ingest`: the same recording as a Meta webhook (contact
+ * upsert, conversation reuse, dedup on the provider id, 24-hour window,
+ * `inbox:message_received`), for a channel of the given workspace.
+ */
+export async function ingestInbound(input: IngestInput): Promise<IngestResult> {
+  return tenancy.run(input.workspaceId, async () => {
+    const channel = await Channel.findOrFail(input.channelId)
+    const { message } = input
+    const item: NormalizedMessage = {
+      kind: 'message',
+      wabaId: channel.wabaId,
+      phoneNumberId: channel.phoneNumberId ?? String(channel.id),
+      displayPhoneNumber: channel.displayPhoneNumber,
+      contact: {
+        waId: message.from.waId ?? null,
+        bsuid: message.from.bsuid ?? null,
+        profileName: message.from.profileName ?? null,
+      },
+      providerMessageId: message.providerMessageId,
+      type: message.type,
+      timestamp: message.timestamp ?? null,
+      body: message.body ?? null,
+      replyTo: message.replyTo ?? null,
+      media: message.media
+        ? {
+            id: message.media.id,
+            mimeType: message.media.mimeType ?? null,
+            sha256: message.media.sha256 ?? null,
+            filename: message.media.filename ?? null,
+          }
+        : null,
+      payload: message.payload ?? {},
+    }
+    const result = await recordInboundMessage(channel, item)
+    return {
+      created: result.created,
+      messageId: result.message.id,
+      conversationId: result.message.conversationId,
+    }
+  })
+}
+
+/**
+ * `ctx.contacts.upsert`: finds the contact by BSUID, then wa_id, then
+ * phone; creates it when none matches; fills empty fields.
+ */
+export async function upsertContact(input: ContactInput): Promise<ContactRef> {
+  if (!input.waId && !input.bsuid && !input.phone) {
+    throw new Error('contacts.upsert needs a waId, a bsuid or a phone')
+  }
+  return tenancy.run(input.workspaceId, async () => {
+    const matches = await Contact.query()
+      .where((where) => {
+        if (input.bsuid) where.orWhere('bsuid', input.bsuid)
+        if (input.waId) where.orWhere('wa_id', input.waId)
+        if (input.phone) where.orWhere('phone', input.phone)
+      })
+      .limit(3)
+    const contact =
+      matches.find((candidate) => input.bsuid && candidate.bsuid === input.bsuid) ??
+      matches.find((candidate) => input.waId && candidate.waId === input.waId) ??
+      matches[0] ??
+      null
+    if (!contact) {
+      const created = await Contact.create({
+        waId: input.waId ?? null,
+        bsuid: input.bsuid ?? null,
+        phone: input.phone ?? (input.waId ? `+${input.waId}` : null),
+        name: input.name ?? null,
+        profileName: input.profileName ?? null,
+      })
+      return { id: created.id, publicId: created.publicId, created: true }
+    }
+    if (input.bsuid && !contact.bsuid) contact.bsuid = input.bsuid
+    if (input.waId && !contact.waId) contact.waId = input.waId
+    if (input.phone && !contact.phone) contact.phone = input.phone
+    if (input.name && !contact.name) contact.name = input.name
+    if (input.profileName) contact.profileName = input.profileName
+    await contact.save()
+    return { id: contact.id, publicId: contact.publicId, created: false }
+  })
+}
+
+function toPluginChannel(channel: Channel): PluginChannel {
+  return {
+    id: channel.id,
+    publicId: channel.publicId,
+    workspaceId: channel.workspaceId,
+    name: channel.name,
+    driver: channel.driver,
+    status: channel.status,
+  }
+}
+
+export async function listChannels(pluginId: string, driver: string): Promise<PluginChannel[]> {
+  const channels = await tenancy.crossTenant(
+    { actorId: null, reason: `plugin ${pluginId}: list ${driver} channels` },
+    () => Channel.query().where('driver', driver).orderBy('id')
+  )
+  return channels.map(toPluginChannel)
+}
+
+export async function setChannelStatus(
+  workspaceId: number,
+  channelId: number,
+  status: PluginChannel['status'],
+  error: string | null
+) {
+  await tenancy.run(workspaceId, async () => {
+    const channel = await Channel.findOrFail(channelId)
+    channel.status = status
+    channel.lastError = error
+    channel.lastHealthCheckAt = DateTime.now()
+    await channel.save()
+  })
+}

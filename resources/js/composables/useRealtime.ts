@@ -1,0 +1,34 @@
+import { onBeforeUnmount, onMounted } from 'vue'
+import { Transmit } from '@adonisjs/transmit-client'
+import { useWorkspaceProps } from '~/types'
+
+/**
+ * Live updates over Transmit (SSE) on the current workspace's channel
+ * `workspaces/<id>/<path>`. Subscribes when the component mounts and
+ * unsubscribes when it unmounts. The server only lets members in.
+ */
+let client: Transmit | null = null
+
+function transmit() {
+  client ??= new Transmit({ baseUrl: window.location.origin })
+  return client
+}
+
+export function useRealtime<T = unknown>(path: string, onMessage: (payload: T) => void) {
+  const shared = useWorkspaceProps()
+  let stop: (() => void) | null = null
+
+  onMounted(async () => {
+    const base = (shared.value.plugins as { channel?: string | null } | undefined)?.channel
+    if (!base) return
+    const subscription = transmit().subscription(`${base}/${path.replace(/^\/+/, '')}`)
+    await subscription.create()
+    const off = subscription.onMessage<T>(onMessage)
+    stop = () => {
+      off()
+      void subscription.delete()
+    }
+  })
+
+  onBeforeUnmount(() => stop?.())
+}
