@@ -232,6 +232,7 @@ async function run(db, bodies, runId, expectedIds) {
     updated_at: sqlNow(),
   })
   const payloads = bodies(phoneNumberId)
+  await assertPortFree(PORT)
 
   const web = spawn('node', ['--import=ts-node-maintained/register/esm', 'bin/server.ts'], {
     cwd: ROOT,
@@ -242,13 +243,15 @@ async function run(db, bodies, runId, expectedIds) {
     spawn('node', ['ace', 'queue:work', '--concurrency=8', '--visibility-timeout=3000'], {
       cwd: ROOT,
       env,
-      stdio: ['ignore', 'ignore', process.env.BENCH_DEBUG ? 'inherit' : 'ignore'],
+      stdio: process.env.BENCH_DEBUG ? ['ignore', 'inherit', 'inherit'] : 'ignore',
     })
-  let worker = startWorker()
+  // BENCH_NO_WORKER=1: measure the request path alone (nothing processed).
+  let worker = process.env.BENCH_NO_WORKER === '1' ? null : startWorker()
   let killed = false
   try {
     await waitForHttp(`http://127.0.0.1:${PORT}/health`)
     const result = await fire(`http://127.0.0.1:${PORT}/webhooks/meta`, payloads)
+    if (!worker) worker = startWorker()
     let stored = 0
     const deadline = Date.now() + 300_000
     let lastRowAt = performance.now()
@@ -283,11 +286,30 @@ async function run(db, bodies, runId, expectedIds) {
       workerKilled: killed,
     }
   } finally {
-    web.kill('SIGTERM')
-    worker.kill('SIGTERM')
+    await Promise.all([stopChild(web), stopChild(worker)])
     await database.destroy()
-    await sleep(500)
   }
+}
+
+/** SIGTERM, then SIGKILL if the process is still there after 10 s. */
+async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+  await exited
+  clearTimeout(timer)
+}
+
+async function assertPortFree(port) {
+  try {
+    await fetch(`http://127.0.0.1:${port}/health`)
+  } catch {
+    return
+  }
+  throw new Error(
+    `Port ${port} is in use (a Parley left over from an interrupted run?): stop it first`
+  )
 }
 
 const runId = randomBytes(3).toString('hex')

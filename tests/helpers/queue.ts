@@ -1,23 +1,32 @@
 import db from '@adonisjs/lucid/services/db'
 import { createQueue, queue } from '#core/queue/main'
+import { WebhookIngestor } from '#channels/webhooks/ingestor'
 
 const QUEUES = ['default', 'webhooks', 'media', 'outbound']
 
 /**
- * Runs a worker until no job is waiting, delayed or running (except the
- * job names in `except`), or `timeoutMs` passes; then stops it. Functional
+ * Runs a worker and a webhook ingestor until no job is waiting, delayed or
+ * running (except the job names in `except`) and no stored webhook
+ * delivery is due, or `timeoutMs` passes; then stops them. Functional
  * tests use it to let the pipeline run.
  */
 export async function drainQueue(options: { timeoutMs?: number; except?: string[] } = {}) {
   const timeoutMs = options.timeoutMs ?? 15_000
   const worker = createQueue({ driver: 'database', concurrency: 4 })
   await worker.work({ queues: QUEUES })
+  const ingestor = new WebhookIngestor({ idleMs: 10, maxIdleMs: 20 })
+  ingestor.start()
   const deadline = Date.now() + timeoutMs
   const pending = async () => {
     const query = db.from('jobs').whereIn('status', ['waiting', 'active'])
     if (options.except?.length) query.whereNotIn('name', options.except)
     const [row] = await query.count('* as total')
-    return Number(row.total)
+    const [due] = await db
+      .from('webhook_events')
+      .where('status', 'pending')
+      .where('available_at', '<=', Date.now())
+      .count('* as total')
+    return Number(row.total) + Number(due.total)
   }
   try {
     while (Date.now() < deadline) {
@@ -33,6 +42,7 @@ export async function drainQueue(options: { timeoutMs?: number; except?: string[
       `Queue not drained after ${timeoutMs} ms: ${JSON.stringify(await queue().stats())} ${JSON.stringify(stuck)}`
     )
   } finally {
+    await ingestor.stop()
     await worker.stop()
     await worker.close()
   }

@@ -3,7 +3,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import db from '@adonisjs/lucid/services/db'
 import WebhookEvent from '#channels/models/webhook_event'
 import { paginationMeta } from '#core/helpers/pagination'
-import { queue } from '#core/queue/main'
+import { wakeIngestors } from '#channels/webhooks/ingestor'
 import { audit } from '#core/services/audit'
 
 const STATUSES = ['pending', 'processed', 'failed', 'malformed']
@@ -62,17 +62,15 @@ export default class AdminWebhooksController {
       session.flash('error', 'A malformed delivery cannot be replayed.')
       return response.redirect().back()
     }
-    event.status = 'pending'
-    await event.save()
-    await queue().dispatch(
-      'webhooks.meta',
-      { eventId: event.id },
-      {
-        workspaceId: null,
-        uniqueKey: `webhook:${event.id}:replay:${Date.now()}`,
-        queue: 'webhooks',
-      }
-    )
+    // Back in the ingestor's table of due deliveries.
+    await db.from('webhook_events').where('id', event.id).update({
+      status: 'pending',
+      attempts: 0,
+      available_at: 0,
+      claimed_by: null,
+      claimed_until: null,
+    })
+    wakeIngestors()
     await audit({ action: 'webhook.replayed', target: { type: 'webhook_event', id: event.id } })
     session.flash('success', `Delivery #${event.id} queued for replay.`)
     return response.redirect().back()

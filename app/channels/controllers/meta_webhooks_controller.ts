@@ -1,12 +1,14 @@
 import { DateTime } from 'luxon'
 import type { HttpContext } from '@adonisjs/core/http'
+import db from '@adonisjs/lucid/services/db'
 import env from '#start/env'
 import WebhookEvent from '#channels/models/webhook_event'
 import { verifyMetaSignature } from '#channels/webhooks/signature'
 import { PayloadTooLargeError, readRawBody } from '#channels/webhooks/raw_body'
 import { countWebhook } from '#channels/webhooks/counters'
 import { channelByWebhookKey } from '#channels/queries/find_webhook_channel'
-import { queue } from '#core/queue/main'
+import { wakeIngestors } from '#channels/webhooks/ingestor'
+import { isTransientLockError } from '#core/helpers/db_errors'
 
 /** Meta's documented maximum payload. */
 export const META_MAX_BODY_BYTES = 3 * 1024 * 1024
@@ -23,7 +25,7 @@ function looksLikeEnvelope(body: unknown): boolean {
 
 /**
  * Meta webhooks. The request path only verifies, stores and answers; a
- * worker does the rest (`webhooks.meta` job). Nothing here may answer 500.
+ * worker does the rest (`WebhookIngestor`). Nothing here may answer 500.
  */
 export default class MetaWebhooksController {
   /**
@@ -94,20 +96,26 @@ export default class MetaWebhooksController {
         return response.badRequest('Malformed webhook')
       }
 
-      const event = await WebhookEvent.create({
+      // The only write on the success path: the ingestor polls this table.
+      const row = {
         source: 'meta',
-        channelKey,
+        channel_key: channelKey,
         status: 'pending',
-        rawBody: text,
+        raw_body: text,
         updates: 0,
         attempts: 0,
-        receivedAt: DateTime.now(),
-      })
-      await queue().dispatch(
-        'webhooks.meta',
-        { eventId: event.id },
-        { workspaceId: null, uniqueKey: `webhook:${event.id}`, queue: 'webhooks', attempts: 10 }
-      )
+        available_at: 0,
+        received_at: DateTime.now().toSQL({ includeOffset: false }),
+      }
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await db.table('webhook_events').insert(row)
+          break
+        } catch (error) {
+          if (!isTransientLockError(error) || attempt >= 3) throw error
+        }
+      }
+      wakeIngestors()
       return response.ok('EVENT_RECEIVED')
     } catch (error) {
       // Stored or not, Meta must retry rather than see a crash: 503.

@@ -4,7 +4,7 @@ import type { CommandOptions } from '@adonisjs/core/types/ace'
 /**
  * `node ace queue:work [--queue=a,b] [--concurrency=N] [--visibility-timeout=ms]`
  *
- * Runs queued jobs until SIGTERM or SIGINT, then stops taking jobs, waits
+ * Runs queued jobs and ingests stored webhook deliveries until SIGTERM or SIGINT, then stops taking jobs, waits
  * up to 30 s for the running ones, hands back any still running (to
  * `waiting`) and exits 0. A second signal exits at once.
  *
@@ -93,6 +93,14 @@ export default class QueueWork extends BaseCommand {
     })
 
     await driver.work({ queues: queues.length ? queues : undefined, concurrency: this.concurrency })
+    // Webhook deliveries are consumed from their own table (the `webhooks`
+    // queue name selects them like any other queue).
+    if (!queues.length || queues.includes('webhooks')) {
+      const { WebhookIngestor } = await import('#channels/webhooks/ingestor')
+      const ingestor = new WebhookIngestor({ leaseMs: this.visibilityTimeout })
+      ingestor.start()
+      this.app.terminating(() => ingestor.stop())
+    }
     if (!this.app.inTest) {
       // Health sweeps and webhook pruning reschedule themselves; this starts them.
       const { scheduleRecurringJobs } = await import('#start/jobs')

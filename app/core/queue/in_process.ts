@@ -2,8 +2,8 @@ import type { ApplicationService } from '@adonisjs/core/types'
 
 /**
  * `node ace serve` runs the web server and the worker in one process in
- * development: this starts `queue().work()` (every queue) inside the web
- * process and stops it when the app terminates. It does nothing in
+ * development: this starts `queue().work()` (every queue) and the webhook
+ * ingestor inside the web process and stops them when the app terminates. It does nothing in
  * production (pm2 runs a separate `worker` process), in tests, in ace
  * commands, or when QUEUE_IN_PROCESS=false.
  *
@@ -17,8 +17,12 @@ export async function startInProcessWorker(app: ApplicationService): Promise<boo
 
   const { queue, closeQueue } = await import('#core/queue/main')
   const { default: logger } = await import('@adonisjs/core/services/logger')
+  const { WebhookIngestor } = await import('#channels/webhooks/ingestor')
   await queue().work()
+  const ingestor = new WebhookIngestor()
+  ingestor.start()
   app.terminating(async () => {
+    await ingestor.stop()
     await closeQueue()
   })
   logger.info('queue: consuming jobs in this process (QUEUE_IN_PROCESS=false to turn off)')

@@ -18,9 +18,15 @@ const TIMESTAMP_COLUMN: Partial<Record<MessageStatus, string>> = {
  * only matches rows whose current status ranks lower, so redelivered or
  * out-of-order webhooks (a late `delivered` after `read`, `read` without
  * `delivered`) change nothing they should not. `failed` only ends a
- * message that was not delivered yet. Returns false when nothing changed.
+ * message that was not delivered yet.
+ *
+ * Returns `unknown` when no outbound message carries the wamid (yet: a
+ * status can overtake the send job's write of the wamid; the caller
+ * retries for a while), `unchanged` when the status changed nothing.
  */
-export async function applyMessageStatus(item: NormalizedStatus): Promise<boolean> {
+export async function applyMessageStatus(
+  item: NormalizedStatus
+): Promise<'applied' | 'unchanged' | 'unknown'> {
   const newRank = STATUS_RANK[item.status]
   const lower = (Object.keys(STATUS_RANK) as MessageStatus[]).filter(
     (status) => STATUS_RANK[status] < newRank && status !== 'received'
@@ -50,7 +56,7 @@ export async function applyMessageStatus(item: NormalizedStatus): Promise<boolea
     .where('direction', 'out')
     .select('id', 'conversation_id')
     .first()
-  if (!message) return false
+  if (!message) return 'unknown'
 
   // A plain query (explicitly scoped): the model query builder would not
   // pass the COALESCE expression through.
@@ -69,5 +75,5 @@ export async function applyMessageStatus(item: NormalizedStatus): Promise<boolea
       status: item.status,
     })
   }
-  return count > 0
+  return count > 0 ? 'applied' : 'unchanged'
 }
