@@ -13,7 +13,7 @@ const inertiaConfig = defineConfig({
      * Sidebar items and UI slot components contributed by the plugins that
      * run for the current workspace (see docs/plugins.md).
      */
-    plugins: async (ctx: HttpContext) => {
+    pluginUi: async (ctx: HttpContext) => {
       const { pluginUi } = await import('#core/plugin_host/ui')
       const workspace = (ctx as Partial<HttpContext>).workspace
       if (workspace) return pluginUi(workspace.id)

@@ -63,7 +63,7 @@ export interface PluginsSharedProps {
 }
 
 export interface WorkspaceSharedProps extends SharedProps {
-  plugins?: PluginsSharedProps
+  pluginUi?: PluginsSharedProps
   workspace: CurrentWorkspace
   member: { role: string; roleKey: string | null }
   can: Record<string, boolean>

@@ -3,7 +3,7 @@ import { isActiveFor, isEnabledOnPlatform } from '#core/plugin_host/state'
 import { workspaceChannel } from '#core/realtime'
 
 /**
- * The `plugins` Inertia prop: sidebar items and UI slot components of the
+ * The `pluginUi` Inertia prop: sidebar items and UI slot components of the
  * plugins that run for the current workspace (admin pages: the
  * platform-enabled plugins' `admin.*` slots).
  */

@@ -19,7 +19,7 @@ export function useRealtime<T = unknown>(path: string, onMessage: (payload: T) =
   let stop: (() => void) | null = null
 
   onMounted(async () => {
-    const base = (shared.value.plugins as { channel?: string | null } | undefined)?.channel
+    const base = shared.value.pluginUi?.channel
     if (!base) return
     const subscription = transmit().subscription(`${base}/${path.replace(/^\/+/, '')}`)
     await subscription.create()

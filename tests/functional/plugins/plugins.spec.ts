@@ -198,7 +198,7 @@ test.group('Plugins: UI contributions', () => {
     const active = await createTestWorkspace({ plugins: ['hello'] })
     const inactive = await createTestWorkspace()
     const on = await client.get(`/w/${active.slug}`).loginAs(active.owner).withInertia()
-    const plugins = (on.inertiaProps as any).plugins
+    const plugins = (on.inertiaProps as any).pluginUi
     assert.deepEqual(plugins.nav, [
       { plugin: 'hello', label: 'plugins.hello.nav', path: '/p/hello', icon: 'puzzle' },
     ])
@@ -208,7 +208,7 @@ test.group('Plugins: UI contributions', () => {
     assert.equal((on.inertiaProps as any).messages['plugins.hello.widget.title'], 'Hello plugin')
 
     const off = await client.get(`/w/${inactive.slug}`).loginAs(inactive.owner).withInertia()
-    assert.deepEqual((off.inertiaProps as any).plugins, {
+    assert.deepEqual((off.inertiaProps as any).pluginUi, {
       nav: [],
       slots: {},
       channel: `workspaces/${inactive.publicId}`,
