@@ -167,6 +167,40 @@ test.group('Plugins: enablement', (group) => {
     assert.notEqual(notAdmin.status(), 302)
   })
 
+  test('editing a plan in Admin → Plans keeps the plugins it allows', async ({
+    client,
+    assert,
+  }) => {
+    const admin = await makeUser({ isSuperAdmin: true })
+    const workspace = await createTestWorkspace({ plugins: ['hello'] })
+    const { default: WorkspaceModel } = await import('#core/models/workspace')
+    const { default: Plan } = await import('#core/models/plan')
+    const plan = await Plan.findOrFail((await WorkspaceModel.findOrFail(workspace.id)).planId)
+    await client
+      .put(`/admin/plans/${plan.id}`)
+      .loginAs(admin)
+      .withCsrfToken()
+      .json({
+        name: 'Renamed plan',
+        features: { qr_channels: false, campaigns: true, flows: false, api: false },
+        maxMembers: 5,
+        maxChannels: 2,
+        maxContacts: null,
+        maxMessagesPerMonth: null,
+        maxStorageMb: null,
+      })
+      .redirects(0)
+    await plan.refresh()
+    assert.equal(plan.name, 'Renamed plan')
+    assert.deepEqual(plan.features, {
+      'qr_channels': false,
+      'campaigns': true,
+      'flows': false,
+      'api': false,
+      'plugin:hello': true,
+    } as any)
+  })
+
   test('activation needs settings.workspace; an agent cannot activate', async ({ client }) => {
     const workspace = await createTestWorkspace({ grantOnly: ['hello'] })
     const agent = await makeUser()

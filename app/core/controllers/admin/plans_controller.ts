@@ -30,7 +30,8 @@ export default class AdminPlansController {
     const plan = await Plan.findOrFail(params.id)
     const payload = await request.validateUsing(planValidator)
     const before = plan.serialize()
-    plan.merge(payload)
+    // Keep feature keys this form does not edit (plugins' `plugin:<id>`, set in Admin → Plugins).
+    plan.merge({ ...payload, features: { ...plan.features, ...payload.features } })
     await plan.save()
     await audit({
       action: 'plan.updated',
