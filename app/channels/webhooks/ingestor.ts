@@ -57,6 +57,11 @@ export function wakeIngestors() {
   for (const ingestor of running) ingestor.wake()
 }
 
+/** 0.5 s, 1 s, 2 s … capped at 5 min; `attempts` counts the current one. */
+function backoff(attempts: number) {
+  return Math.min(300_000, 500 * 2 ** Math.max(0, Number(attempts) - 1))
+}
+
 function describe(error: unknown) {
   return String((error as Error)?.message ?? error).slice(0, 1000)
 }
@@ -187,10 +192,11 @@ export class WebhookIngestor {
           updates: normalizeMetaWebhook(JSON.parse(row.raw_body)),
         })
       } catch (error) {
+        // Retried like any failure: a fixed normaliser picks it up after a deploy.
         outcomes.set(Number(row.id), {
           kind: 'retry',
           error: describe(error),
-          delayMs: 0,
+          delayMs: backoff(row.attempts),
           counts: true,
         })
       }
@@ -235,7 +241,7 @@ export class WebhookIngestor {
           outcomes.set(event.eventId, {
             kind: 'retry',
             error: describe(single),
-            delayMs: Math.min(300_000, 500 * 2 ** Math.max(0, Number(row.attempts) - 1)),
+            delayMs: backoff(row.attempts),
             counts: true,
           })
         }

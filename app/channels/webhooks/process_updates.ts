@@ -51,26 +51,113 @@ async function recordUnrouted(phoneNumberId: string, display: string | null, eve
   }
 }
 
+/** Digits only: Meta writes display numbers with and without spaces and "+". */
+const digits = (value: unknown) => String(value ?? '').replace(/\D/g, '')
+
 /**
- * Quality and messaging-limit events update the channel they name
- * (WABA id + display number; Meta sends no phone_number_id there).
+ * The channels an account-level event is about: every channel of the
+ * WABA, or only the one whose display number matches when the event
+ * names one (Meta sends no phone_number_id there).
  */
-async function applyOther(update: NormalizedOther): Promise<void> {
-  if (update.field !== 'phone_number_quality_update' || !update.wabaId) return
-  const display = String(update.value.display_phone_number ?? '').replace(/\D/g, '')
+async function channelsOfWaba(wabaId: string, display: string | null) {
   const rows = await db
     .from('channels')
     .select('id', 'workspace_id', 'display_phone_number')
-    .where('waba_id', update.wabaId)
+    .where('waba_id', wabaId)
+  return rows.filter((row) => !display || digits(row.display_phone_number) === display)
+}
+
+async function eachChannel(
+  rows: { id: number; workspace_id: number }[],
+  change: (channel: Channel) => void | Promise<void>
+) {
   for (const row of rows) {
-    if (String(row.display_phone_number ?? '').replace(/\D/g, '') !== display) continue
     await tenancy.run(Number(row.workspace_id), async () => {
       const channel = await Channel.findOrFail(row.id)
-      const limit =
-        update.value.max_daily_conversations_per_business ?? update.value.current_limit ?? null
-      channel.messagingLimit = limit === null ? channel.messagingLimit : String(limit)
+      await change(channel)
       await channel.save()
+      // The driver's health check reads quality and status from Graph,
+      // records the change and tells the workspace admins (channel_health.ts).
+      await queue().dispatch(
+        'channels.health_check',
+        { channelId: channel.id },
+        {
+          workspaceId: channel.workspaceId,
+          uniqueKey: `health:${channel.id}`,
+          attempts: 2,
+        }
+      )
     })
+  }
+}
+
+/**
+ * Account-level events (reference §1.9–1.10):
+ * - `phone_number_quality_update`: the number's messaging limit
+ *   (`max_daily_conversations_per_business`, else the legacy
+ *   `current_limit`), then a health check for its quality rating;
+ * - `business_capability_update`: the limit of every number of the WABA;
+ * - `account_update` DISABLED_UPDATE / ACCOUNT_VIOLATION and
+ *   `account_alerts`: the reason is kept as the channels' last error and
+ *   a health check records the resulting state and alerts the admins.
+ * Template events wait for the templates module; they stay stored.
+ */
+async function applyOther(update: NormalizedOther): Promise<void> {
+  if (!update.wabaId) return
+  const value = update.value as Record<string, any>
+  const limitOf = () => {
+    const limit = value.max_daily_conversations_per_business ?? value.current_limit ?? null
+    return limit === null || limit === undefined ? null : String(limit)
+  }
+
+  switch (update.field) {
+    case 'phone_number_quality_update': {
+      const rows = await channelsOfWaba(update.wabaId, digits(value.display_phone_number))
+      return eachChannel(rows, (channel) => {
+        channel.messagingLimit = limitOf() ?? channel.messagingLimit
+      })
+    }
+    case 'business_capability_update': {
+      const limit = limitOf() ?? value.max_daily_conversation_per_phone ?? null
+      if (limit === null) return
+      const rows = await channelsOfWaba(update.wabaId, null)
+      return eachChannel(rows, (channel) => {
+        channel.messagingLimit = String(limit) === '-1' ? 'TIER_UNLIMITED' : String(limit)
+      })
+    }
+    case 'account_update': {
+      const event = String(value.event ?? '')
+      let reason: string | null = null
+      if (event === 'DISABLED_UPDATE') {
+        const state = String(value.ban_info?.waba_ban_state ?? '')
+        if (!state) return
+        const date = value.ban_info?.waba_ban_date ? ` (${value.ban_info.waba_ban_date})` : ''
+        reason =
+          state === 'REINSTATE'
+            ? null
+            : `Meta ${state === 'DISABLE' ? 'disabled' : 'scheduled to disable'} this WhatsApp Business Account${date}`
+      } else if (event === 'ACCOUNT_VIOLATION') {
+        reason = `Meta reported a policy violation: ${String(value.violation_info?.violation_type ?? 'unspecified')}`
+      } else {
+        return
+      }
+      const rows = await channelsOfWaba(update.wabaId, null)
+      return eachChannel(rows, (channel) => {
+        channel.lastError = reason
+      })
+    }
+    case 'account_alerts': {
+      const info = value.alert_info ?? {}
+      if (String(info.alert_severity ?? '') !== 'CRITICAL') return
+      const rows = await channelsOfWaba(update.wabaId, null)
+      return eachChannel(rows, (channel) => {
+        channel.lastError =
+          `${String(info.alert_type ?? 'Alert')}: ${String(info.alert_description ?? '')}`.slice(
+            0,
+            1000
+          )
+      })
+    }
   }
 }
 

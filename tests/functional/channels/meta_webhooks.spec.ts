@@ -1,4 +1,5 @@
 import { test } from '@japa/runner'
+import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import { randomBytes } from 'node:crypto'
 import Channel from '#channels/models/channel'
@@ -10,6 +11,7 @@ import { tenancy } from '#core/tenancy/context'
 import { newWebhookKey } from '#channels/provisioning'
 import { makeWorkspace } from '#tests/helpers/fixtures'
 import { drainQueue } from '#tests/helpers/queue'
+import { MAX_WEBHOOK_ATTEMPTS } from '#channels/webhooks/ingestor'
 import {
   everyInboundType,
   inbound,
@@ -344,5 +346,152 @@ test.group('Meta webhooks: processing', (group) => {
       assert.equal(second.errorCode, 131026)
       assert.isNotNull(second.errorMessage)
     })
+  })
+
+  test('a status that overtakes its message waits for it; then gives up with a note', async ({
+    client,
+    assert,
+  }) => {
+    const { workspace, channel, phoneNumberId } = await metaChannel()
+    const wamid = `wamid.early${randomBytes(3).toString('hex')}`
+    const body = metaJson(
+      messagesEnvelope({
+        phoneNumberId,
+        statuses: [{ id: wamid, status: 'delivered', timestamp: '1700000200', recipient_id: '1' }],
+      })
+    )
+    ;(await post(client, body, metaSignature(body, APP_SECRET))).assertStatus(200)
+    const event = await WebhookEvent.query().orderBy('id', 'desc').firstOrFail()
+    await drainQueue()
+    await event.refresh()
+    // Not applied, not dropped: due again in a moment, attempts not spent.
+    assert.equal(event.status, 'pending')
+    assert.match(event.error ?? '', /Waiting for 1 message/)
+    assert.equal(event.attempts, 0)
+
+    // The send job writes the wamid; the next pass applies the status.
+    const message = await tenancy.run(workspace.id, async () => {
+      const contact = await Contact.create({ waId: '15550009999', phone: '+15550009999' })
+      const conversation = await Conversation.create({
+        contactId: contact.id,
+        channelId: channel.id,
+        status: 'open',
+        unreadCount: 0,
+      })
+      return Message.create({
+        conversationId: conversation.id,
+        channelId: channel.id,
+        direction: 'out',
+        providerMessageId: wamid,
+        type: 'text',
+        body: 'hi',
+        payload: {},
+        status: 'sent',
+        attempts: 1,
+      })
+    })
+    await db.from('webhook_events').where('id', event.id).update({ available_at: 0 })
+    await drainQueue()
+    await event.refresh()
+    assert.equal(event.status, 'processed')
+    assert.isNull(event.error)
+    await tenancy.run(workspace.id, () => message.refresh())
+    assert.equal(message.status, 'delivered')
+
+    // A status for a message Parley never stored (sent by another tool)
+    // is accepted after a minute, with a note.
+    const stranger = metaJson(
+      messagesEnvelope({
+        phoneNumberId,
+        statuses: [{ id: 'wamid.other-tool', status: 'read', timestamp: '1700000300' }],
+      })
+    )
+    ;(await post(client, stranger, metaSignature(stranger, APP_SECRET))).assertStatus(200)
+    const late = await WebhookEvent.query().orderBy('id', 'desc').firstOrFail()
+    await db
+      .from('webhook_events')
+      .where('id', late.id)
+      .update({ received_at: DateTime.now().minus({ minutes: 2 }).toSQL({ includeOffset: false }) })
+    await drainQueue()
+    await late.refresh()
+    assert.equal(late.status, 'processed')
+    assert.match(late.error ?? '', /1 status\(es\) named messages Parley does not have/)
+  })
+
+  test('a delivery that keeps failing is retried with backoff, then marked failed', async ({
+    assert,
+  }) => {
+    const [id] = await db.table('webhook_events').insert({
+      source: 'meta',
+      status: 'pending',
+      raw_body: '{"object":"whatsapp_business_account","entry":[{"changes":"not-a-list"}]',
+      updates: 0,
+      attempts: 0,
+      available_at: 0,
+      received_at: DateTime.now().toSQL({ includeOffset: false }),
+    })
+    await drainQueue()
+    let row = await WebhookEvent.findOrFail(id)
+    assert.equal(row.status, 'pending')
+    assert.equal(row.attempts, 1)
+    assert.isNotNull(row.error)
+    const retryAt = Number((await db.from('webhook_events').where('id', id).first()).available_at)
+    assert.isAbove(retryAt, Date.now() - 1000, 'retried later, not at once')
+
+    await db
+      .from('webhook_events')
+      .where('id', id)
+      .update({ attempts: MAX_WEBHOOK_ATTEMPTS - 1, available_at: 0 })
+    await drainQueue()
+    row = await WebhookEvent.findOrFail(id)
+    assert.equal(row.status, 'failed')
+    assert.equal(row.attempts, MAX_WEBHOOK_ATTEMPTS)
+  })
+
+  test('account-level events update every channel of the WABA and queue health checks', async ({
+    client,
+    assert,
+  }) => {
+    const { workspace, channel } = await metaChannel()
+    const wabaId = `WABA-${randomBytes(3).toString('hex')}`
+    await tenancy.run(workspace.id, async () => {
+      channel.wabaId = wabaId
+      await channel.save()
+    })
+    const send = async (field: string, value: Record<string, unknown>) => {
+      const body = metaJson({
+        object: 'whatsapp_business_account',
+        entry: [{ id: wabaId, time: 1700000000, changes: [{ field, value }] }],
+      })
+      ;(await post(client, body, metaSignature(body, APP_SECRET))).assertStatus(200)
+      await drainQueue({ except: ['channels.health_check'] })
+      await tenancy.run(workspace.id, () => channel.refresh())
+    }
+
+    await send('business_capability_update', { max_daily_conversations_per_business: 2000 })
+    assert.equal(channel.messagingLimit, '2000')
+    await send('phone_number_quality_update', {
+      display_phone_number: '15550001111',
+      event: 'THROUGHPUT_UPGRADE',
+      max_daily_conversations_per_business: 'TIER_10K',
+    })
+    assert.equal(channel.messagingLimit, 'TIER_10K')
+    await send('account_update', {
+      event: 'DISABLED_UPDATE',
+      ban_info: { waba_ban_state: 'DISABLE', waba_ban_date: '2026-11-20' },
+    })
+    assert.match(channel.lastError ?? '', /disabled this WhatsApp Business Account \(2026-11-20\)/)
+    await send('account_update', {
+      event: 'DISABLED_UPDATE',
+      ban_info: { waba_ban_state: 'REINSTATE' },
+    })
+    assert.isNull(channel.lastError)
+
+    const checks = await db
+      .from('jobs')
+      .where('name', 'channels.health_check')
+      .where('workspace_id', workspace.id)
+    assert.lengthOf(checks, 1, 'one pending health check per channel, whatever the events')
+    await db.from('jobs').where('name', 'channels.health_check').delete()
   })
 })
