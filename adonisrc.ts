@@ -49,6 +49,7 @@ export default defineConfig({
     () => import('#start/kernel'),
     () => import('#start/provisioning'),
     () => import('#start/jobs'),
+    () => import('#start/events'),
   ],
 
   tests: {

@@ -13,7 +13,7 @@
  * The baseline is a plain node:http server doing the same signature check and
  * nothing else. Ends with one JSON line per database.
  *
- * Knobs: BENCH_MESSAGES (default 5000), BENCH_PER_POST (default 10),
+ * Knobs: BENCH_MESSAGES (default 20000: long enough to measure steady state, not JIT warm-up), BENCH_PER_POST (default 10),
  * BENCH_CONCURRENCY (default 16), BENCH_DBS (default "sqlite,mysql").
  * BENCH_KILL_WORKER=1 is the reliability run: the worker is killed with
  * SIGKILL once a third of the messages are stored, a second worker takes
@@ -25,7 +25,7 @@ import { createServer } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import knex from 'knex'
 
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 5000)
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20000)
 const PER_POST = Number(process.env.BENCH_PER_POST ?? 10)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
 const DBS = (process.env.BENCH_DBS ?? 'sqlite,mysql').split(',')

@@ -75,6 +75,8 @@ export default await Env.create(new URL('../', import.meta.url), {
   QUEUE_CONCURRENCY: Env.schema.number.optional(),
   /** `node ace serve` also consumes jobs in-process unless this is false. */
   QUEUE_IN_PROCESS: Env.schema.boolean.optional(),
+  // Scheduling priority of `queue:work` (0 = same as the web server, 19 = lowest).
+  QUEUE_WORKER_NICE: Env.schema.number.optional(),
 
   /*
   | Meta WhatsApp Cloud API (platform app). META_GRAPH_URL points tests and

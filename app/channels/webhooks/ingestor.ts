@@ -13,7 +13,7 @@ import {
 } from '#channels/webhooks/process_updates'
 
 export type IngestorOptions = {
-  /** Deliveries claimed and processed together (default 100). */
+  /** Deliveries claimed and processed together (default 100; 20 on SQLite). */
   batchSize?: number
   /** Batches in flight at once (default 2 on MySQL/MariaDB, 1 on SQLite). */
   concurrency?: number
@@ -104,7 +104,7 @@ export class WebhookIngestor {
   #wakers = new Set<() => void>()
 
   constructor(options: IngestorOptions = {}) {
-    this.#batchSize = Math.max(1, options.batchSize ?? 100)
+    this.#batchSize = Math.max(0, options.batchSize ?? 0)
     this.#concurrency = options.concurrency
     this.#leaseMs = Math.max(100, options.leaseMs ?? 60_000)
     this.#idleMs = Math.max(5, options.idleMs ?? 20)
@@ -121,6 +121,9 @@ export class WebhookIngestor {
 
   start() {
     if (this.#loops.length) return
+    // SQLite has one writer: shorter batches hold its lock for less time,
+    // so the web process's inserts (the webhook acks) wait less.
+    if (!this.#batchSize) this.#batchSize = this.#isMysql ? 100 : 20
     this.#stopping = false
     const loops = this.#concurrency ?? (this.#isMysql ? 2 : 1)
     running.add(this)

@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os'
 import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
 
@@ -92,6 +93,18 @@ export default class QueueWork extends BaseCommand {
       if (signals > 1) process.exit(1)
     })
 
+    // On a shared server, acknowledging webhooks in time (Meta retries slow
+    // answers) matters more than how soon the backlog is processed: the
+    // worker yields the CPU to the web server. QUEUE_WORKER_NICE=0 turns it off.
+    const { default: env } = await import('#start/env')
+    const nice = env.get('QUEUE_WORKER_NICE', 10)
+    if (nice > 0) {
+      try {
+        setPriority(Math.min(19, nice))
+      } catch {
+        this.logger.warning('Could not lower the worker priority (QUEUE_WORKER_NICE)')
+      }
+    }
     await driver.work({ queues: queues.length ? queues : undefined, concurrency: this.concurrency })
     // Webhook deliveries are consumed from their own table (the `webhooks`
     // queue name selects them like any other queue).

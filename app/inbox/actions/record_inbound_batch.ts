@@ -118,6 +118,12 @@ async function contactsFor(
 export async function recordInboundBatch(items: InboundItem[]): Promise<RecordedBatch> {
   const workspaceId = tenancy.workspaceId()
   const recorded = await db.transaction(async (trx) => {
+    if (trx.dialect.name.includes('sqlite')) {
+      // Take SQLite's write lock first (like BEGIN IMMEDIATE): a transaction
+      // that reads and then writes fails with SQLITE_BUSY, without waiting,
+      // when the web process wrote in between.
+      await trx.rawQuery('UPDATE messages SET id = id WHERE 0')
+    }
     // Drop wamids already stored, and repeats inside the batch.
     const wamids = [...new Set(items.map(({ item }) => item.providerMessageId))]
     const stored = new Set(
@@ -167,29 +173,31 @@ export async function recordInboundBatch(items: InboundItem[]): Promise<Recorded
     // One multi-row INSERT. The query builder skips model hooks, so the
     // tenant stamp and public id are written here explicitly.
     const now = sql(DateTime.now())
-    await trx
-      .insertQuery()
-      .table('messages')
-      .multiInsert(
-        fresh.map((entry) => ({
-          public_id: ulid(),
-          workspace_id: workspaceId,
-          conversation_id: conversationOf.get(entry)!.id,
-          channel_id: entry.channel.id,
-          direction: 'in',
-          provider_message_id: entry.item.providerMessageId,
-          type: entry.item.type,
-          body: entry.item.body,
-          payload: JSON.stringify(entry.item.payload ?? {}),
-          status: 'received',
-          reply_to_provider_id: entry.item.replyTo,
-          media_mime: entry.item.media?.mimeType ?? null,
-          provider_timestamp: sql(atOf(entry.item)),
-          attempts: 0,
-          created_at: now,
-          updated_at: now,
-        }))
-      )
+    const rows = fresh.map((entry) => ({
+      public_id: ulid(),
+      workspace_id: workspaceId,
+      conversation_id: conversationOf.get(entry)!.id,
+      channel_id: entry.channel.id,
+      direction: 'in',
+      provider_message_id: entry.item.providerMessageId,
+      type: entry.item.type,
+      body: entry.item.body,
+      payload: JSON.stringify(entry.item.payload ?? {}),
+      status: 'received',
+      reply_to_provider_id: entry.item.replyTo,
+      media_mime: entry.item.media?.mimeType ?? null,
+      provider_timestamp: sql(atOf(entry.item)),
+      attempts: 0,
+      created_at: now,
+      updated_at: now,
+    }))
+    // SQLite caps a multi-row INSERT at 500 rows: chunks of 100.
+    for (let start = 0; start < rows.length; start += 100) {
+      await trx
+        .insertQuery()
+        .table('messages')
+        .multiInsert(rows.slice(start, start + 100))
+    }
     const ids = new Map(
       (
         await Message.query({ client: trx })
