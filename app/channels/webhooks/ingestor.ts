@@ -13,7 +13,7 @@ import {
 } from '#channels/webhooks/process_updates'
 
 export type IngestorOptions = {
-  /** Deliveries claimed and processed together (default 100; 20 on SQLite). */
+  /** Deliveries claimed and processed together (default 25 on MySQL/MariaDB, 20 on SQLite). */
   batchSize?: number
   /** Batches in flight at once (default 2 on MySQL/MariaDB, 1 on SQLite). */
   concurrency?: number
@@ -123,7 +123,7 @@ export class WebhookIngestor {
     if (this.#loops.length) return
     // SQLite has one writer: shorter batches hold its lock for less time,
     // so the web process's inserts (the webhook acks) wait less.
-    if (!this.#batchSize) this.#batchSize = this.#isMysql ? 100 : 20
+    if (!this.#batchSize) this.#batchSize = this.#isMysql ? 25 : 20
     this.#stopping = false
     const loops = this.#concurrency ?? (this.#isMysql ? 2 : 1)
     running.add(this)
