@@ -3,7 +3,13 @@
 */
 import emitter from '@adonisjs/core/services/emitter'
 import { queueInboxPush } from '#inbox/listeners/push_to_inbox'
+import {
+  handleConsentKeyword,
+  handleMarketingStopped,
+} from '#inbox/listeners/consent_from_messages'
 
 emitter.on('inbox:message_received', (event) => queueInboxPush('message.received', event))
 emitter.on('inbox:message_queued', (event) => queueInboxPush('message.queued', event))
 emitter.on('inbox:message_status', (event) => queueInboxPush('message.status', event))
+emitter.on('inbox:message_received', handleConsentKeyword)
+emitter.on('inbox:message_status', handleMarketingStopped)

@@ -10,6 +10,7 @@ import { recordInboundBatch, type InboundItem } from '#inbox/actions/record_inbo
 import { applyMessageStatus } from '#inbox/actions/apply_message_status'
 import { isTransientLockError, isUniqueViolation } from '#core/helpers/db_errors'
 import { queue } from '#core/queue/main'
+import { applyUserPreferences } from '#contacts/actions/apply_user_preferences'
 
 export type ProcessResult = {
   messages: number
@@ -103,6 +104,7 @@ async function eachChannel(
  * Template events wait for the templates module; they stay stored.
  */
 async function applyOther(update: NormalizedOther): Promise<void> {
+  if (update.field === 'user_preferences') return applyPreferences(update)
   if (!update.wabaId) return
   const value = update.value as Record<string, any>
   const limitOf = () => {
@@ -159,6 +161,19 @@ async function applyOther(update: NormalizedOther): Promise<void> {
       })
     }
   }
+}
+
+/**
+ * `user_preferences` (reference §1.11): routed by the number it names to
+ * that channel's workspace, where the consent registry records it.
+ */
+async function applyPreferences(update: NormalizedOther): Promise<void> {
+  if (!update.phoneNumberId) return
+  const channel = await channelByPhoneNumberId(update.phoneNumberId)
+  if (!channel) return
+  const preferences = (update.value as { user_preferences?: unknown }).user_preferences
+  if (!Array.isArray(preferences)) return
+  await tenancy.run(channel.workspaceId, () => applyUserPreferences(preferences))
 }
 
 function channelCache() {

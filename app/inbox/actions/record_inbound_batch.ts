@@ -4,6 +4,7 @@ import db from '@adonisjs/lucid/services/db'
 import emitter from '@adonisjs/core/services/emitter'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Contact from '#contacts/models/contact'
+import { phoneOfWaId } from '#contacts/services/phone'
 import Conversation from '#inbox/models/conversation'
 import Message from '#inbox/models/message'
 import type Channel from '#channels/models/channel'
@@ -65,7 +66,7 @@ async function contactsFor(
     const at = atOf(entry.item)
     if (!contact) {
       contact = await Contact.create(
-        { waId, bsuid, phone: waId ? `+${waId}` : null, profileName, lastInboundAt: at },
+        { waId, bsuid, phone: phoneOfWaId(waId), profileName, lastInboundAt: at },
         { client: trx }
       )
     } else {
@@ -73,7 +74,7 @@ async function contactsFor(
       if (bsuid && !contact.bsuid) contact.bsuid = bsuid
       if (waId && !contact.waId) {
         contact.waId = waId
-        contact.phone = contact.phone ?? `+${waId}`
+        contact.phone = contact.phone ?? phoneOfWaId(waId)
       }
       if (profileName) contact.profileName = profileName
     }

@@ -3,6 +3,7 @@ import db from '@adonisjs/lucid/services/db'
 import emitter from '@adonisjs/core/services/emitter'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Contact from '#contacts/models/contact'
+import { phoneOfWaId } from '#contacts/services/phone'
 import Conversation from '#inbox/models/conversation'
 import Message from '#inbox/models/message'
 import type Channel from '#channels/models/channel'
@@ -33,7 +34,7 @@ async function upsertContact(
       {
         waId,
         bsuid,
-        phone: waId ? `+${waId}` : null,
+        phone: phoneOfWaId(waId),
         profileName,
         lastInboundAt: at,
       },
@@ -44,7 +45,7 @@ async function upsertContact(
   if (bsuid && !contact.bsuid) contact.bsuid = bsuid
   if (waId && !contact.waId) {
     contact.waId = waId
-    contact.phone = contact.phone ?? `+${waId}`
+    contact.phone = contact.phone ?? phoneOfWaId(waId)
   }
   if (profileName) contact.profileName = profileName
   if (!contact.lastInboundAt || contact.lastInboundAt < at) contact.lastInboundAt = at
