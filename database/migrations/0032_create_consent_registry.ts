@@ -33,7 +33,10 @@ export default class extends BaseSchema {
         .onDelete('CASCADE')
       table.foreign('actor_id').references('id').inTable('users').onDelete('SET NULL')
       table.unique(['workspace_id', 'dedupe_key'])
-      table.index(['workspace_id', 'contact_id', 'channel', 'scope', 'occurred_at'])
+      table.index(
+        ['workspace_id', 'contact_id', 'channel', 'scope', 'occurred_at'],
+        'consent_events_status_lookup'
+      )
     })
 
     this.schema.createTable('consent_keywords', (table) => {

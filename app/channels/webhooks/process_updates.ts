@@ -79,11 +79,13 @@ async function eachChannel(
       await channel.save()
       // The driver's health check reads quality and status from Graph,
       // records the change and tells the workspace admins (channel_health.ts).
+      // Half a minute later: Graph can lag behind the event that announced it.
       await queue().dispatch(
         'channels.health_check',
         { channelId: channel.id },
         {
           workspaceId: channel.workspaceId,
+          delayMs: 30_000,
           uniqueKey: `health:${channel.id}`,
           attempts: 2,
         }
