@@ -7,6 +7,13 @@ export type MessageEvent = {
   workspaceId: number
   conversationId: number
   messageId: number
+  /**
+   * Inbound only, when the emitter has them at hand: the message's type
+   * and short text, so listeners can skip the messages they ignore
+   * without a query (keywords, routing).
+   */
+  type?: string
+  body?: string | null
 }
 
 declare module '@adonisjs/core/types' {

@@ -262,6 +262,8 @@ export async function recordInboundBatch(items: InboundItem[]): Promise<Recorded
       workspaceId,
       conversationId: row.conversationId,
       messageId: row.messageId,
+      type: row.item.type,
+      body: row.item.body,
     })
   }
   return { created: recorded, duplicates: items.length - recorded.length }

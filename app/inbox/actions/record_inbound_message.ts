@@ -134,6 +134,8 @@ export async function recordInboundMessage(
       workspaceId: tenancy.workspaceId(),
       conversationId: result.message.conversationId,
       messageId: result.message.id,
+      type: result.message.type,
+      body: result.message.body,
     })
   }
   return result

@@ -19,6 +19,13 @@ export const MARKETING_STOPPED_ERROR = 131050
  * message id, and a replay records nothing and sends nothing.
  */
 export async function handleConsentKeyword(event: MessageEvent) {
+  // Most messages are not keywords: decide from the event when it says enough.
+  if (
+    event.type !== undefined &&
+    (event.type !== 'text' || !event.body || event.body.length > 80)
+  ) {
+    return
+  }
   try {
     await tenancy.run(event.workspaceId, async () => {
       const message = await Message.query()
