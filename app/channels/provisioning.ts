@@ -22,3 +22,33 @@ export async function provisionSandboxChannel() {
     settings: {},
   })
 }
+
+/**
+ * A channel whose driver comes from a plugin (QR numbers...). Runs in the
+ * workspace's tenant context; the caller checked the plan's limits.
+ * `phoneNumberId` gets a unique `<driver>:…` key the driver finds its
+ * session by (a plugin channel has no Meta phone number id): the plugin's
+ * `settings.sessionKey` when it starts with `<driver>:`, else a new ULID.
+ */
+export async function provisionPluginChannel(input: {
+  driver: string
+  name: string
+  displayPhoneNumber: string | null
+  settings: Record<string, unknown>
+  status: 'connected' | 'degraded' | 'disconnected'
+}) {
+  const given = input.settings.sessionKey
+  const sessionKey =
+    typeof given === 'string' && given.startsWith(`${input.driver}:`) && given.length <= 191
+      ? given
+      : `${input.driver}:${ulid()}`
+  return Channel.create({
+    driver: input.driver,
+    phoneNumberId: sessionKey,
+    name: input.name,
+    displayPhoneNumber: input.displayPhoneNumber,
+    webhookKey: newWebhookKey(),
+    status: input.status,
+    settings: { ...input.settings, sessionKey },
+  })
+}

@@ -244,6 +244,27 @@ export type PluginChannel = {
   status: 'connected' | 'degraded' | 'disconnected'
 }
 
+/** What `ctx.channels.create` needs; the host adds tenancy, quotas and keys. */
+export type PluginChannelInput = {
+  workspaceId: number
+  /** A driver this plugin registered. */
+  driver: string
+  name: string
+  displayPhoneNumber?: string | null
+  /** Stored in the channel's settings; handed back to the driver as `credentials.extra`. */
+  settings?: Record<string, unknown>
+  status?: PluginChannel['status']
+}
+
+/**
+ * Plan limits a plugin's channel driver may count against, besides the
+ * `channels` limit every channel counts against.
+ */
+export type PluginChannelLimit = 'qr_channels'
+
+/** Which kind of process this is (see docs/plugins.md, "Lifecycle hooks"). */
+export type PluginProcessRole = 'web' | 'worker' | 'console' | 'test'
+
 export type Broadcastable =
   { [key: string]: Broadcastable } | string | number | boolean | null | Broadcastable[]
 
@@ -294,7 +315,19 @@ export interface PluginContext {
   }
   readonly db: PluginDatabase
   readonly channels: {
-    register(driver: ChannelDriver): void
+    /**
+     * Adds a channel driver (name unique). `planLimit` makes the driver's
+     * channels count against that plan limit too (SDK 1.1).
+     */
+    register(driver: ChannelDriver, options?: { planLimit?: PluginChannelLimit }): void
+    /**
+     * Create a channel row in a workspace for one of this plugin's drivers:
+     * tenancy, the plan's `channels` limit (and the driver's `planLimit`),
+     * webhook key and audit are the host's. Throws E_PLAN_LIMIT_REACHED (SDK 1.1).
+     */
+    create(input: PluginChannelInput): Promise<PluginChannel>
+    /** One channel of the workspace by public id, or null (SDK 1.1). */
+    find(workspaceId: number, publicId: string): Promise<PluginChannel | null>
     /** Channels of every workspace using `driver` (audited cross-tenant read). */
     list(driver: string): Promise<PluginChannel[]>
     setStatus(
@@ -303,6 +336,44 @@ export interface PluginContext {
       status: PluginChannel['status'],
       error?: string | null
     ): Promise<void>
+  }
+  readonly notifications: {
+    /**
+     * An in-app notification for every owner and admin of the workspace.
+     * `type` is a translation key of the plugin (`plugins.<id>.…`), shown
+     * with `data` as its parameters. With `onceWithinHours`, a notification
+     * of the same type and `data.key` is not repeated within that window
+     * (SDK 1.1).
+     */
+    notifyAdmins(
+      workspaceId: number,
+      notification: {
+        type: string
+        data?: Record<string, string | number | boolean | null>
+        onceWithinHours?: number
+      }
+    ): Promise<void>
+  }
+  readonly locks: {
+    /**
+     * Take or renew a lease named `key` (namespaced by the plugin id) for
+     * `owner` during `ttlMs`. True when `owner` holds it afterwards. Redis
+     * (SET NX PX) when REDIS_HOST is configured, a database row otherwise
+     * (SDK 1.1).
+     */
+    acquire(key: string, owner: string, ttlMs: number): Promise<boolean>
+    /** Give the lease up if `owner` holds it. */
+    release(key: string, owner: string): Promise<void>
+  }
+  readonly runtime: {
+    /** web (HTTP server), worker (`node ace queue:work`), console (other ace commands), test. */
+    readonly role: PluginProcessRole
+    /**
+     * True in processes that consume jobs: `node ace queue:work`, and
+     * `node ace serve` in development (in-process worker). Long-lived
+     * connections belong here (SDK 1.1).
+     */
+    runsJobs(): boolean
   }
   readonly payments: { register(gateway: PaymentGateway): void }
   readonly catalogs: { register(source: CatalogSource): void }

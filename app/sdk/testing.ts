@@ -54,6 +54,7 @@ export async function createTestWorkspace(
     maxContacts: null,
     maxMessagesPerMonth: null,
     maxStorageMb: null,
+    maxQrChannels: null,
   })
   workspace.planId = plan.id
   await workspace.save()

@@ -17,6 +17,7 @@ export const PLAN_LIMITS = {
   contacts: 'maxContacts',
   messages_per_month: 'maxMessagesPerMonth',
   storage_mb: 'maxStorageMb',
+  qr_channels: 'maxQrChannels',
 } as const
 export type PlanLimit = keyof typeof PLAN_LIMITS
 
@@ -50,6 +51,10 @@ export default class Plan extends BaseModel {
 
   @column()
   declare maxStorageMb: number | null
+
+  /** QR-code (unofficial) numbers; they count against maxChannels too. */
+  @column()
+  declare maxQrChannels: number | null
 
   @column.dateTime({ autoCreate: true })
   declare createdAt: DateTime

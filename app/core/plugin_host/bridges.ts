@@ -4,6 +4,8 @@ import Contact from '#contacts/models/contact'
 import { recordInboundMessage } from '#inbox/actions/record_inbound_message'
 import type { NormalizedMessage } from '#channels/webhooks/normalize_meta'
 import { tenancy } from '#core/tenancy/context'
+import Notification from '#core/models/notification'
+import { workspaceAdmins } from '#core/queries/workspace_admins'
 import type {
   ContactInput,
   ContactRef,
@@ -132,5 +134,45 @@ export async function setChannelStatus(
     channel.lastError = error
     channel.lastHealthCheckAt = DateTime.now()
     await channel.save()
+  })
+}
+
+/**
+ * `ctx.notifications.notifyAdmins`: one in-app notification per owner and
+ * admin. The type must be one of the plugin's translation keys.
+ */
+export async function notifyWorkspaceAdmins(
+  pluginId: string,
+  workspaceId: number,
+  notification: {
+    type: string
+    data?: Record<string, string | number | boolean | null>
+    onceWithinHours?: number
+  }
+) {
+  if (!notification.type.startsWith(`plugins.${pluginId}.`)) {
+    throw new Error(
+      `Plugin "${pluginId}": a notification type is one of its translation keys ("plugins.${pluginId}.…")`
+    )
+  }
+  const data: Record<string, string | number | boolean | null> = {
+    ...(notification.data ?? {}),
+    plugin: pluginId,
+  }
+  await tenancy.run(workspaceId, async () => {
+    if (notification.onceWithinHours) {
+      const since = DateTime.now().minus({ hours: notification.onceWithinHours })
+      const query = Notification.query()
+        .where('type', notification.type)
+        .where('created_at', '>=', since.toSQL({ includeOffset: false })!)
+      if (typeof data.key === 'string')
+        query.where('data', 'like', `%"key":${JSON.stringify(data.key)}%`)
+      if (await query.first()) return
+    }
+    const admins = await workspaceAdmins()
+    if (!admins.length) return
+    await Notification.createMany(
+      admins.map((userId) => ({ userId, type: notification.type, data }))
+    )
   })
 }

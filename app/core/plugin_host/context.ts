@@ -11,8 +11,13 @@ import { broadcast } from '#core/realtime'
 import { catalogSources, paymentGateways } from '#sdk/ports'
 import { channelDrivers } from '#channels/registry'
 import { SDK_VERSION } from '#sdk/version'
+import app from '@adonisjs/core/services/app'
+import env from '#start/env'
+import { registerPluginDriver } from '#core/plugin_host/channels'
+import { leaseStore } from '#core/plugin_host/locks'
 import type {
   CoreEventName,
+  PluginProcessRole,
   PluginContext,
   PluginDatabase,
   PluginDefinition,
@@ -91,6 +96,21 @@ export function guardedListener<E extends CoreEventName>(
   }
 }
 
+/** What kind of process this is, for plugins deciding where sockets live. */
+export function processRole(): PluginProcessRole {
+  const environment = app.getEnvironment()
+  if (environment === 'test') return 'test'
+  if (environment === 'web') return 'web'
+  return process.argv.includes('queue:work') ? 'worker' : 'console'
+}
+
+/** `node ace queue:work`, or `node ace serve` with its in-process worker. */
+export function processRunsJobs(): boolean {
+  const role = processRole()
+  if (role === 'worker') return true
+  return role === 'web' && !app.inProduction && env.get('QUEUE_IN_PROCESS') !== false
+}
+
 export function createPluginContext(definition: PluginDefinition): PluginContext {
   const id = definition.id
   const pluginLogger = logger.child({ plugin: id })
@@ -134,8 +154,17 @@ export function createPluginContext(definition: PluginDefinition): PluginContext
     },
     db: pluginDatabase(id, db.connection()),
     channels: {
-      register(driver) {
+      register(driver, options) {
         channelDrivers.register(driver)
+        registerPluginDriver(id, driver.name, options?.planLimit)
+      },
+      async create(input) {
+        const { createPluginChannel } = await import('#core/plugin_host/channels')
+        return createPluginChannel(id, input)
+      },
+      async find(workspaceId, publicId) {
+        const { findPluginChannel } = await import('#core/plugin_host/channels')
+        return findPluginChannel(workspaceId, publicId)
       },
       async list(driver) {
         const { listChannels } = await import('#core/plugin_host/bridges')
@@ -145,6 +174,23 @@ export function createPluginContext(definition: PluginDefinition): PluginContext
         const { setChannelStatus } = await import('#core/plugin_host/bridges')
         return setChannelStatus(workspaceId, channelId, status, error ?? null)
       },
+    },
+    notifications: {
+      async notifyAdmins(workspaceId, notification) {
+        const { notifyWorkspaceAdmins } = await import('#core/plugin_host/bridges')
+        return notifyWorkspaceAdmins(id, workspaceId, notification)
+      },
+    },
+    locks: {
+      acquire: async (key, owner, ttlMs) =>
+        (await leaseStore()).acquire(`plugin:${id}:${key}`, owner, ttlMs),
+      release: async (key, owner) => (await leaseStore()).release(`plugin:${id}:${key}`, owner),
+    },
+    runtime: {
+      get role() {
+        return processRole()
+      },
+      runsJobs: () => processRunsJobs(),
     },
     payments: { register: (gateway) => void paymentGateways.register(gateway, id) },
     catalogs: { register: (source) => void catalogSources.register(source, id) },

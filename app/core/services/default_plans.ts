@@ -15,6 +15,7 @@ export const DEFAULT_PLANS = [
     maxContacts: 1000,
     maxMessagesPerMonth: 1000,
     maxStorageMb: 500,
+    maxQrChannels: 1,
   },
   {
     slug: 'starter',
@@ -26,6 +27,7 @@ export const DEFAULT_PLANS = [
     maxContacts: 5000,
     maxMessagesPerMonth: 10000,
     maxStorageMb: 2000,
+    maxQrChannels: 0,
   },
   {
     slug: 'business',
@@ -37,6 +39,7 @@ export const DEFAULT_PLANS = [
     maxContacts: null,
     maxMessagesPerMonth: null,
     maxStorageMb: 20000,
+    maxQrChannels: 5,
   },
 ]
 

@@ -29,6 +29,7 @@ export const LIMIT_LABELS: Record<PlanLimit, string> = {
   contacts: 'contacts',
   messages_per_month: 'messages this month',
   storage_mb: 'MB of storage',
+  qr_channels: 'QR-code numbers',
 }
 
 export const quota = {

@@ -23,5 +23,6 @@ export const planValidator = vine.compile(
     maxContacts: limit(),
     maxMessagesPerMonth: limit(),
     maxStorageMb: limit(),
+    maxQrChannels: limit().optional(),
   })
 )

@@ -20,6 +20,7 @@ export default class AdminPlansController {
         maxContacts: plan.maxContacts,
         maxMessagesPerMonth: plan.maxMessagesPerMonth,
         maxStorageMb: plan.maxStorageMb,
+        maxQrChannels: plan.maxQrChannels,
         workspacesCount: Number(plan.$extras.workspacesCount ?? 0),
       })),
       featureKeys: PLAN_FEATURES,
@@ -31,7 +32,10 @@ export default class AdminPlansController {
     const payload = await request.validateUsing(planValidator)
     const before = plan.serialize()
     // Keep feature keys this form does not edit (plugins' `plugin:<id>`, set in Admin → Plugins).
-    plan.merge({ ...payload, features: { ...plan.features, ...payload.features } })
+    const { maxQrChannels, ...limits } = payload
+    plan.merge({ ...limits, features: { ...plan.features, ...payload.features } })
+    // Older clients do not send the QR limit: keep the stored one.
+    if (maxQrChannels !== undefined) plan.maxQrChannels = maxQrChannels
     await plan.save()
     await audit({
       action: 'plan.updated',

@@ -1,0 +1,111 @@
+import Channel from '#channels/models/channel'
+import Workspace from '#core/models/workspace'
+import type { PlanLimit } from '#core/models/plan'
+import { provisionPluginChannel } from '#channels/provisioning'
+import { channelDrivers } from '#channels/registry'
+import { quota } from '#core/services/quota'
+import { audit } from '#core/services/audit'
+import { tenancy } from '#core/tenancy/context'
+import type { PluginChannel, PluginChannelInput, PluginChannelLimit } from '#sdk/plugin'
+
+/**
+ * Channels created by plugins (`ctx.channels.create`): the host owns
+ * tenancy, quotas, provisioning and the audit row; the plugin only names
+ * its driver and what goes in the channel's settings.
+ */
+
+/** Driver name → the extra plan limit its channels count against. */
+const driverLimits = new Map<string, { pluginId: string; limit: PluginChannelLimit }>()
+/** Driver name → the plugin that registered it (only those may create its channels). */
+const driverOwners = new Map<string, string>()
+
+export function registerPluginDriver(
+  pluginId: string,
+  driver: string,
+  limit: PluginChannelLimit | undefined
+) {
+  driverOwners.set(driver, pluginId)
+  if (limit) driverLimits.set(driver, { pluginId, limit })
+}
+
+function driversCountingAgainst(limit: PlanLimit): string[] {
+  return [...driverLimits.entries()]
+    .filter(([, entry]) => entry.limit === limit)
+    .map(([driver]) => driver)
+}
+
+// Usage of `qr_channels`: channels of the current workspace whose driver
+// registered with `planLimit: 'qr_channels'`.
+quota.registerUsage('qr_channels', async () => {
+  const drivers = driversCountingAgainst('qr_channels')
+  if (!drivers.length) return 0
+  const [row] = await Channel.query().whereIn('driver', drivers).count('* as total')
+  return Number(row.$extras.total)
+})
+
+export function toPluginChannel(channel: Channel): PluginChannel {
+  return {
+    id: channel.id,
+    publicId: channel.publicId,
+    workspaceId: channel.workspaceId,
+    name: channel.name,
+    driver: channel.driver,
+    status: channel.status,
+  }
+}
+
+export class PluginChannelDriverException extends Error {}
+
+export async function createPluginChannel(
+  pluginId: string,
+  input: PluginChannelInput
+): Promise<PluginChannel> {
+  if (!channelDrivers.has(input.driver)) {
+    throw new PluginChannelDriverException(
+      `Plugin "${pluginId}": channel driver "${input.driver}" is not registered`
+    )
+  }
+  const owner = driverOwners.get(input.driver) ?? 'core'
+  if (owner !== pluginId) {
+    throw new PluginChannelDriverException(
+      `Plugin "${pluginId}" may not create channels of driver "${input.driver}" (registered by "${owner}")`
+    )
+  }
+  const name = input.name.trim().slice(0, 120)
+  if (!name) throw new PluginChannelDriverException('A channel needs a name')
+
+  const workspace = await Workspace.query()
+    .where('id', input.workspaceId)
+    .preload('plan')
+    .firstOrFail()
+  await quota.assertWithinLimit(workspace, 'channels', 1)
+  const extraLimit = driverLimits.get(input.driver)?.limit
+  if (extraLimit) await quota.assertWithinLimit(workspace, extraLimit, 1)
+
+  return tenancy.run(workspace.id, async () => {
+    const channel = await provisionPluginChannel({
+      driver: input.driver,
+      name,
+      displayPhoneNumber: input.displayPhoneNumber ?? null,
+      settings: input.settings ?? {},
+      status: input.status ?? 'disconnected',
+    })
+    await audit({
+      action: 'channel.connected',
+      workspaceId: workspace.id,
+      target: { type: 'channel', id: channel.publicId },
+      after: { name: channel.name, driver: channel.driver, plugin: pluginId },
+    })
+    return toPluginChannel(channel)
+  })
+}
+
+export async function findPluginChannel(
+  workspaceId: number,
+  publicId: string
+): Promise<PluginChannel | null> {
+  return tenancy.run(workspaceId, async () => {
+    const channel = await Channel.findBy('public_id', publicId)
+    return channel ? toPluginChannel(channel) : null
+  })
+}
