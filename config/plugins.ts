@@ -14,6 +14,7 @@
 */
 const plugins = {
   hello: () => import('../plugins/hello/plugin.js'),
+  qr_baileys: () => import('../plugins/qr_baileys/plugin.js'),
   // make:plugin inserts here
 } satisfies Record<string, () => Promise<{ default: unknown }>>
 
