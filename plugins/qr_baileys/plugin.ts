@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { DateTime } from 'luxon'
+import { readTimestamp } from './src/time.js'
 import vine from '@vinejs/vine'
 import { definePlugin, setting, type PluginContext } from '#sdk/index'
 import { QrDriver } from './src/driver.js'
@@ -51,14 +52,14 @@ async function sessionsOf(ctx: PluginContext) {
       'sent_count'
     )
     .orderBy('id')
-  const iso = (value: unknown) =>
-    value ? DateTime.fromSQL(String(value), { zone: 'utc' }).toISO() : null
+  const iso = (value: unknown) => readTimestamp(value)?.toISO() ?? null
   const workspaceId = ctx.tenant.current()!
   const result = []
   for (const row of rows) {
     const channel = await ctx.channels.find(workspaceId, row.channel_public_id)
     if (!channel) continue
-    const qrValid = row.qr && row.qr_expires_at && iso(row.qr_expires_at)! > DateTime.utc().toISO()!
+    const qrExpiry = readTimestamp(row.qr_expires_at)
+    const qrValid = !!row.qr && !!qrExpiry && qrExpiry > DateTime.utc()
     result.push({
       id: channel.publicId,
       name: channel.name,

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon'
+import { readTimestamp } from './time.js'
 import QRCode from 'qrcode'
 import { ChannelSendError, type OutboundMessage, type PluginContext } from '#sdk/index'
 import { clearAuthState, loadAuthState, type ChannelRef } from './auth_state.js'
@@ -174,8 +175,8 @@ export class QrSession {
     const row = await this.#tenant(() => this.#row().select('closed_at', 'opened_at').first())
     const since = row?.closed_at ?? null
     if (!since) return null
-    const at = DateTime.fromSQL(String(since), { zone: 'utc' })
-    if (!at.isValid) return null
+    const at = readTimestamp(since)
+    if (!at) return null
     return Math.floor(at.toSeconds()) - HISTORY_MARGIN_S
   }
 
