@@ -4,7 +4,7 @@ import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
-import { isTransientLockError, lightTransaction } from '#core/helpers/db_errors'
+import { affectedRows, isTransientLockError, lightTransaction } from '#core/helpers/db_errors'
 import { normalizeMetaWebhook } from '#channels/webhooks/normalize_meta'
 import {
   processUpdateBatch,
@@ -70,12 +70,6 @@ function receivedAtMs(value: unknown): number {
   if (value instanceof Date) return value.getTime()
   const parsed = DateTime.fromSQL(String(value))
   return parsed.isValid ? parsed.toMillis() : Date.now()
-}
-
-function affected(result: unknown): number {
-  if (typeof result === 'number') return result
-  if (Array.isArray(result)) return Number(result[0] ?? 0)
-  return 0
 }
 
 /**
@@ -295,7 +289,7 @@ export class WebhookIngestor {
           due(client.from('webhook_events').select('id')).orderBy('id').limit(this.#batchSize)
         )
         .update(claim)
-      if (!affected(updated)) return []
+      if (!affectedRows(updated)) return []
     }
     return client
       .from('webhook_events')

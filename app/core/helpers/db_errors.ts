@@ -39,3 +39,13 @@ export function isTransientLockError(error: unknown): boolean {
 export function lightTransaction(dialect: string) {
   return dialect === 'mysql' ? { isolationLevel: 'read committed' as const } : undefined
 }
+
+/**
+ * Rows changed by a query builder UPDATE or DELETE: a number on MySQL,
+ * a one-element array on SQLite.
+ */
+export function affectedRows(result: unknown): number {
+  if (typeof result === 'number') return result
+  if (Array.isArray(result)) return Number(result[0] ?? 0)
+  return 0
+}

@@ -5,6 +5,7 @@ import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import { tenancy } from '#core/tenancy/context'
+import { affectedRows, isTransientLockError, isUniqueViolation } from '#core/helpers/db_errors'
 import {
   ReleaseSignal,
   UnknownJobError,
@@ -68,27 +69,6 @@ function readDate(value: unknown): Date {
   if (typeof value === 'number') return new Date(value)
   const parsed = DateTime.fromSQL(String(value), { zone: 'utc' })
   return parsed.isValid ? parsed.toJSDate() : new Date(String(value))
-}
-
-function affected(result: unknown): number {
-  if (typeof result === 'number') return result
-  if (Array.isArray(result)) return Number(result[0] ?? 0)
-  return 0
-}
-
-function isUniqueViolation(error: unknown) {
-  const code = (error as { code?: string; errno?: number })?.code
-  const message = (error as Error)?.message ?? ''
-  return (
-    code === 'ER_DUP_ENTRY' ||
-    (code === 'SQLITE_CONSTRAINT' && message.includes('UNIQUE')) ||
-    message.includes('SQLITE_CONSTRAINT: UNIQUE')
-  )
-}
-
-function isBusy(error: unknown) {
-  const code = (error as { code?: string })?.code
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'ER_LOCK_DEADLOCK'
 }
 
 function sleep(ms: number) {
@@ -168,7 +148,7 @@ export class DatabaseQueue implements Queue {
       try {
         return await operation()
       } catch (error) {
-        if (!isBusy(error) || attempt >= tries) throw error
+        if (!isTransientLockError(error) || attempt >= tries) throw error
         await sleep(Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random()))
       }
     }
@@ -320,7 +300,7 @@ export class DatabaseQueue implements Queue {
         updated_at: timestamp(),
       })
     )
-    return affected(result) > 0
+    return affectedRows(result) > 0
   }
 
   async stats() {
@@ -380,10 +360,10 @@ export class DatabaseQueue implements Queue {
         updated_at: timestamp(),
       })
     )
-    const total = affected(failed) + affected(requeued)
+    const total = affectedRows(failed) + affectedRows(requeued)
     if (total)
       logger.warn(
-        { failed: affected(failed), requeued: affected(requeued) },
+        { failed: affectedRows(failed), requeued: affectedRows(requeued) },
         'queue: reclaimed expired jobs'
       )
     return total
@@ -491,7 +471,7 @@ export class DatabaseQueue implements Queue {
           .whereIn('id', pick.orderBy('available_at').orderBy('id').limit(limit))
           .where('status', 'waiting')
           .update({ ...changes, attempts: trx.knexRawQuery('attempts + 1') })
-        if (!affected(updated)) return []
+        if (!affectedRows(updated)) return []
         const query = trx
           .from(TABLE)
           .where('status', 'active')
