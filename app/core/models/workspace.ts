@@ -35,6 +35,14 @@ export default class Workspace extends compose(BaseModel, withPublicId) {
   @column()
   declare defaultCountry: string | null
 
+  /** Conversation history kept, in months; never below 12. */
+  @column()
+  declare retentionMonths: number
+
+  /** Minutes without activity before an online agent is set away; 0 = never. */
+  @column()
+  declare autoAwayMinutes: number
+
   @column({ serializeAs: null })
   declare planId: number
 

@@ -35,6 +35,57 @@ export default class Conversation extends compose(BaseModel, withTenancy, withPu
   @column.dateTime()
   declare lastInboundAt: DateTime | null
 
+  /** User id of the assigned agent (no foreign key; see migration 0040). */
+  @column({ serializeAs: null })
+  declare assigneeId: number | null
+
+  @column({ serializeAs: null })
+  declare teamId: number | null
+
+  /** 0 none, 1 low, 2 medium, 3 high, 4 urgent. */
+  @column()
+  declare priority: number
+
+  @column.dateTime()
+  declare snoozedUntil: DateTime | null
+
+  @column()
+  declare lastMessagePreview: string | null
+
+  @column()
+  declare lastMessageDirection: string | null
+
+  @column()
+  declare language: string | null
+
+  /** Set while the conversation waits in the assignment queue. */
+  @column.dateTime()
+  declare waitingSince: DateTime | null
+
+  @column.dateTime()
+  declare firstResponseAt: DateTime | null
+
+  @column()
+  declare firstResponseSeconds: number | null
+
+  @column.dateTime()
+  declare resolvedAt: DateTime | null
+
+  @column()
+  declare resolutionSeconds: number | null
+
+  @column()
+  declare agentReplyCount: number
+
+  @column()
+  declare reopenCount: number
+
+  @column({ serializeAs: null })
+  declare awaySentPeriod: string | null
+
+  @column.dateTime({ serializeAs: null })
+  declare greetingSentAt: DateTime | null
+
   @column.dateTime({ autoCreate: true })
   declare createdAt: DateTime
 

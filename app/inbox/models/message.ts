@@ -7,7 +7,8 @@ import { withPublicId } from '#core/helpers/with_public_id'
 import { jsonColumn } from '#core/helpers/json_column'
 import Conversation from '#inbox/models/conversation'
 
-export type MessageDirection = 'in' | 'out'
+/** `note`: an internal note, never sent to the customer. */
+export type MessageDirection = 'in' | 'out' | 'note'
 export type MessageStatus =
   'received' | 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'played' | 'failed'
 
