@@ -118,7 +118,10 @@ export default class extends BaseSchema {
         ['workspace_id', 'assignee_id', 'status', 'last_message_at'],
         'conversations_assignee_list'
       )
-      table.index(['workspace_id', 'team_id', 'status', 'last_message_at'], 'conversations_team_list')
+      table.index(
+        ['workspace_id', 'team_id', 'status', 'last_message_at'],
+        'conversations_team_list'
+      )
       table.index(['workspace_id', 'last_message_at'], 'conversations_all_list')
       table.index(['workspace_id', 'waiting_since'], 'conversations_waiting')
       table.index(['status', 'snoozed_until'], 'conversations_snoozed_due')
