@@ -16,10 +16,25 @@ export type MessageEvent = {
   body?: string | null
 }
 
+/**
+ * Tags added to (`added: true`) or removed from (`added: false`) a set of
+ * conversations; emitted once per bulk call with every pair it covered,
+ * changed or not.
+ */
+export type ConversationTaggedEvent = {
+  workspaceId: number
+  conversationIds: number[]
+  tagIds: number[]
+  added: boolean
+  /** The user who acted; null for rules and the system. */
+  actorId?: number | null
+}
+
 declare module '@adonisjs/core/types' {
   interface EventsList {
     'inbox:message_received': MessageEvent
     'inbox:message_queued': MessageEvent
     'inbox:message_status': MessageEvent & { status: string }
+    'inbox:conversation_tagged': ConversationTaggedEvent
   }
 }

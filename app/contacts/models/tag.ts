@@ -17,6 +17,10 @@ export default class Tag extends compose(BaseModel, withTenancy, withPublicId) {
   @column()
   declare color: string
 
+  /** Seeded for every workspace (renamable, deletable, but marked). */
+  @column()
+  declare isPredefined: boolean
+
   @column.dateTime({ autoCreate: true })
   declare createdAt: DateTime
 
