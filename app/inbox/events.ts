@@ -38,3 +38,23 @@ declare module '@adonisjs/core/types' {
     'inbox:conversation_tagged': ConversationTaggedEvent
   }
 }
+
+/**
+ * A conversation's assignee and/or team changed (`assignConversation`).
+ * Numeric ids; listeners that push to browsers map them to public ids.
+ */
+export type ConversationAssignedEvent = {
+  workspaceId: number
+  conversationId: number
+  fromUserId: number | null
+  toUserId: number | null
+  fromTeamId: number | null
+  toTeamId: number | null
+  reason: string
+}
+
+declare module '@adonisjs/core/types' {
+  interface EventsList {
+    'inbox:conversation_assigned': ConversationAssignedEvent
+  }
+}
