@@ -7,9 +7,15 @@ import {
   handleConsentKeyword,
   handleMarketingStopped,
 } from '#inbox/listeners/consent_from_messages'
+import {
+  routeOnMessageReceived,
+  unassignOnMemberRemoved,
+} from '#inbox/listeners/route_conversation'
 
 emitter.on('inbox:message_received', (event) => queueInboxPush('message.received', event))
 emitter.on('inbox:message_queued', (event) => queueInboxPush('message.queued', event))
 emitter.on('inbox:message_status', (event) => queueInboxPush('message.status', event))
 emitter.on('inbox:message_received', handleConsentKeyword)
 emitter.on('inbox:message_status', handleMarketingStopped)
+emitter.on('inbox:message_received', routeOnMessageReceived)
+emitter.on('workspace:member_removed', unassignOnMemberRemoved)

@@ -9,12 +9,14 @@ import { downloadInboundMedia } from '#channels/jobs/download_inbound_media'
 import { sendMessageJob } from '#inbox/jobs/send_message_job'
 import { channelHealthCheck, channelHealthSweep } from '#channels/jobs/channel_health'
 import { pruneWebhookEvents } from '#channels/jobs/prune_webhook_events'
+import { availabilitySweep } from '#inbox/services/availability'
 
 jobs.register('media.download_inbound', downloadInboundMedia)
 jobs.register('messages.send', sendMessageJob)
 jobs.register('channels.health_sweep', channelHealthSweep)
 jobs.register('channels.health_check', channelHealthCheck)
 jobs.register('webhooks.prune', pruneWebhookEvents)
+jobs.register('inbox.availability_sweep', availabilitySweep)
 
 /**
  * Recurring platform jobs: each reschedules itself; the unique key keeps
@@ -25,6 +27,8 @@ export async function scheduleRecurringJobs() {
   const { scheduleHealthSweep } = await import('#channels/jobs/channel_health')
   const { queue } = await import('#core/queue/main')
   await scheduleHealthSweep(60_000)
+  const { scheduleAvailabilitySweep } = await import('#inbox/services/availability')
+  await scheduleAvailabilitySweep()
   await queue().dispatch(
     'webhooks.prune',
     {},

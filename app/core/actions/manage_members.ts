@@ -1,6 +1,7 @@
 import type Membership from '#core/models/membership'
 import type Role from '#core/models/role'
 import type Workspace from '#core/models/workspace'
+import emitter from '@adonisjs/core/services/emitter'
 import { audit } from '#core/services/audit'
 
 export async function changeMemberRole(workspace: Workspace, membership: Membership, role: Role) {
@@ -28,4 +29,15 @@ export async function removeMember(workspace: Workspace, membership: Membership)
     target: { type: 'user', id: membership.user.publicId },
     before: { email: membership.user.email, role: membership.role.name },
   })
+  // Modules clean up after the member (the inbox unassigns their conversations).
+  await emitter.emit('workspace:member_removed', {
+    workspaceId: workspace.id,
+    userId: membership.userId,
+  })
+}
+
+declare module '@adonisjs/core/types' {
+  interface EventsList {
+    'workspace:member_removed': { workspaceId: number; userId: number }
+  }
 }

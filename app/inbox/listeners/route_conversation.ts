@@ -1,0 +1,29 @@
+import logger from '@adonisjs/core/services/logger'
+import type { MessageEvent } from '#inbox/events'
+import { routeConversation } from '#inbox/services/routing'
+import { unassignRemovedMember } from '#inbox/services/availability'
+
+/**
+ * `inbox:message_received`: routing rules on a conversation's first
+ * inbound message, then automatic assignment while it is open and
+ * unassigned (see app/inbox/services/routing.ts). Idempotent: a replayed
+ * event finds the conversation assigned, queued, or its first message
+ * already routed (tags and team are set, not added twice).
+ */
+export async function routeOnMessageReceived(event: MessageEvent) {
+  try {
+    await routeConversation(event)
+  } catch (error) {
+    // Never fail the ingestion of a message because of its side effects.
+    logger.error({ err: error, ...event }, 'routing: assignment failed')
+  }
+}
+
+/** `workspace:member_removed`: the member's conversations are unassigned. */
+export async function unassignOnMemberRemoved(event: { workspaceId: number; userId: number }) {
+  try {
+    await unassignRemovedMember(event.workspaceId, event.userId)
+  } catch (error) {
+    logger.error({ err: error, ...event }, 'routing: unassigning a removed member failed')
+  }
+}
