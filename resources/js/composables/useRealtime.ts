@@ -32,3 +32,30 @@ export function useRealtime<T = unknown>(path: string, onMessage: (payload: T) =
 
   onBeforeUnmount(() => stop?.())
 }
+
+/**
+ * Same as useRealtime, for a full channel name given by the server
+ * (for example the inbox page's `realtimeChannel`). `onReady` runs once
+ * the subscription is registered, so a page can fetch what it may have
+ * missed before that moment.
+ */
+export function useRealtimeChannel<T = unknown>(
+  channel: string,
+  onMessage: (payload: T) => void,
+  onReady?: () => void
+) {
+  let stop: (() => void) | null = null
+
+  onMounted(async () => {
+    const subscription = transmit().subscription(channel)
+    await subscription.create()
+    const off = subscription.onMessage<T>(onMessage)
+    stop = () => {
+      off()
+      void subscription.delete()
+    }
+    onReady?.()
+  })
+
+  onBeforeUnmount(() => stop?.())
+}
