@@ -11,11 +11,13 @@ import {
   routeOnMessageReceived,
   unassignOnMemberRemoved,
 } from '#inbox/listeners/route_conversation'
+import { handleAutoReplies } from '#inbox/listeners/auto_replies'
 
 emitter.on('inbox:message_received', (event) => queueInboxPush('message.received', event))
 emitter.on('inbox:message_queued', (event) => queueInboxPush('message.queued', event))
 emitter.on('inbox:message_status', (event) => queueInboxPush('message.status', event))
 emitter.on('inbox:message_received', handleConsentKeyword)
 emitter.on('inbox:message_status', handleMarketingStopped)
+emitter.on('inbox:message_received', handleAutoReplies)
 emitter.on('inbox:message_received', routeOnMessageReceived)
 emitter.on('workspace:member_removed', unassignOnMemberRemoved)

@@ -9,14 +9,18 @@ import { downloadInboundMedia } from '#channels/jobs/download_inbound_media'
 import { sendMessageJob } from '#inbox/jobs/send_message_job'
 import { channelHealthCheck, channelHealthSweep } from '#channels/jobs/channel_health'
 import { pruneWebhookEvents } from '#channels/jobs/prune_webhook_events'
+import { scheduledSweepJob } from '#inbox/jobs/send_scheduled_messages'
 import { availabilitySweep } from '#inbox/services/availability'
+import { retentionPurge } from '#inbox/jobs/retention_purge'
 
 jobs.register('media.download_inbound', downloadInboundMedia)
 jobs.register('messages.send', sendMessageJob)
 jobs.register('channels.health_sweep', channelHealthSweep)
 jobs.register('channels.health_check', channelHealthCheck)
 jobs.register('webhooks.prune', pruneWebhookEvents)
+jobs.register('inbox.scheduled_sweep', scheduledSweepJob)
 jobs.register('inbox.availability_sweep', availabilitySweep)
+jobs.register('inbox.retention_purge', retentionPurge)
 
 /**
  * Recurring platform jobs: each reschedules itself; the unique key keeps
@@ -27,8 +31,12 @@ export async function scheduleRecurringJobs() {
   const { scheduleHealthSweep } = await import('#channels/jobs/channel_health')
   const { queue } = await import('#core/queue/main')
   await scheduleHealthSweep(60_000)
+  const { scheduleScheduledSweep } = await import('#inbox/jobs/send_scheduled_messages')
+  await scheduleScheduledSweep()
   const { scheduleAvailabilitySweep } = await import('#inbox/services/availability')
   await scheduleAvailabilitySweep()
+  const { scheduleRetentionPurge } = await import('#inbox/jobs/retention_purge')
+  await scheduleRetentionPurge(10 * 60_000)
   await queue().dispatch(
     'webhooks.prune',
     {},

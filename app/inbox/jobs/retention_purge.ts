@@ -1,0 +1,125 @@
+import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
+import logger from '@adonisjs/core/services/logger'
+import { queue } from '#core/queue/main'
+import { MIN_RETENTION_MONTHS } from '#inbox/validators/business_hours'
+
+export const RETENTION_PURGE_EVERY_MS = 24 * 60 * 60 * 1000
+const CHUNK = 1000
+
+/** A workspace's retention, never under 12 months whatever the column says. */
+export function retentionCutoff(retentionMonths: number | null, now = DateTime.now()) {
+  const months = Math.max(MIN_RETENTION_MONTHS, Number(retentionMonths) || MIN_RETENTION_MONTHS)
+  return now.minus({ months })
+}
+
+function sqlTime(value: DateTime) {
+  return value.toSQL({ includeOffset: false })!
+}
+
+/**
+ * Deletes one workspace's messages stored before `cutoff`, 1,000 at a
+ * time (short statements: the inbox keeps writing meanwhile), then its
+ * conversations left without messages whose last message is older than
+ * the cutoff (their tags, assignment log and scheduled messages go with
+ * them by cascade). Returns what it deleted.
+ */
+export async function purgeWorkspace(workspaceId: number, cutoff: DateTime) {
+  const before = sqlTime(cutoff)
+  let messages = 0
+  for (;;) {
+    const rows: { id: number }[] = await db
+      .from('messages')
+      .where('workspace_id', workspaceId)
+      .where('created_at', '<', before)
+      .orderBy('created_at')
+      .limit(CHUNK)
+      .select('id')
+    if (!rows.length) break
+    await db
+      .from('messages')
+      .where('workspace_id', workspaceId)
+      .whereIn(
+        'id',
+        rows.map((row) => row.id)
+      )
+      .delete()
+    messages += rows.length
+    if (rows.length < CHUNK) break
+  }
+  let conversations = 0
+  for (;;) {
+    const rows: { id: number }[] = await db
+      .from('conversations as c')
+      .where('c.workspace_id', workspaceId)
+      .where((query) => {
+        query
+          .where('c.last_message_at', '<', before)
+          .orWhere((never) =>
+            never.whereNull('c.last_message_at').where('c.created_at', '<', before)
+          )
+      })
+      .whereNotExists((left) => {
+        left
+          .from('messages as m')
+          .select(db.raw('1'))
+          .whereColumn('m.workspace_id', 'c.workspace_id')
+          .whereColumn('m.conversation_id', 'c.id')
+      })
+      .limit(CHUNK)
+      .select('c.id')
+    if (!rows.length) break
+    await db
+      .from('conversations')
+      .where('workspace_id', workspaceId)
+      .whereIn(
+        'id',
+        rows.map((row) => row.id)
+      )
+      .delete()
+    conversations += rows.length
+    if (rows.length < CHUNK) break
+  }
+  return { messages, conversations }
+}
+
+/**
+ * `inbox.retention_purge` (platform job, daily): applies every
+ * workspace's conversation retention (`workspaces.retention_months`,
+ * never under 12), then schedules the next run. One workspace failing
+ * does not stop the others.
+ */
+export async function retentionPurge() {
+  const workspaces: { id: number; retention_months: number | null }[] = await db
+    .from('workspaces')
+    .select('id', 'retention_months')
+    .orderBy('id')
+  const now = DateTime.now()
+  for (const workspace of workspaces) {
+    try {
+      const deleted = await purgeWorkspace(
+        Number(workspace.id),
+        retentionCutoff(workspace.retention_months, now)
+      )
+      if (deleted.messages || deleted.conversations) {
+        logger.info({ workspaceId: workspace.id, ...deleted }, 'inbox: retention purge')
+      }
+    } catch (error) {
+      logger.error({ err: error, workspaceId: workspace.id }, 'inbox: retention purge failed')
+    }
+  }
+  await scheduleRetentionPurge()
+}
+
+export function scheduleRetentionPurge(delayMs = RETENTION_PURGE_EVERY_MS) {
+  return queue().dispatch(
+    'inbox.retention_purge',
+    {},
+    {
+      workspaceId: null,
+      delayMs,
+      uniqueKey: 'inbox.retention_purge',
+      attempts: 1,
+    }
+  )
+}

@@ -1,0 +1,156 @@
+import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
+import logger from '@adonisjs/core/services/logger'
+import Conversation from '#inbox/models/conversation'
+import Message from '#inbox/models/message'
+import AutoReply, { type AutoReplyKind } from '#inbox/models/auto_reply'
+import { sendMessage } from '#inbox/actions/send_message'
+import { closedPeriodKey } from '#inbox/services/business_hours'
+import { matchKeyword } from '#contacts/services/consent_keywords'
+import { statusOf } from '#contacts/services/consent'
+import { affectedRows } from '#core/helpers/db_errors'
+import { tenancy } from '#core/tenancy/context'
+import type { MessageEvent } from '#inbox/events'
+
+/** Inbound types that are not the customer writing to the business. */
+const IGNORED_TYPES = new Set(['reaction', 'system', 'unsupported', 'unknown', 'errors'])
+
+/**
+ * A message older than this when its event is handled (offline history of
+ * a QR channel, a delivery Meta retried for hours) gets no automatic
+ * answer: "we are closed" a day late helps nobody.
+ */
+export const AUTO_REPLY_MAX_AGE_MINUTES = 60
+
+/** The listener's clock; tests move it instead of sleeping. */
+export const autoReplyClock = { now: () => DateTime.now() }
+
+function primary(locale: string | null | undefined) {
+  return locale ? locale.toLowerCase().split(/[-_]/)[0] : null
+}
+
+/**
+ * The reply to send: the channel's enabled replies of the kind when it has
+ * any, else the workspace's; in the conversation's language when known,
+ * else the workspace's, else English, else any.
+ */
+export function pickReply(
+  replies: AutoReply[],
+  kind: AutoReplyKind,
+  channelId: number,
+  locales: (string | null | undefined)[]
+): AutoReply | null {
+  const ofKind = replies.filter((reply) => reply.kind === kind && reply.enabled && reply.body)
+  const own = ofKind.filter((reply) => Number(reply.channelId) === channelId)
+  const candidates = own.length ? own : ofKind.filter((reply) => reply.channelId === null)
+  for (const locale of [...locales.map(primary), 'en']) {
+    const match = locale && candidates.find((reply) => primary(reply.locale) === locale)
+    if (match) return match
+  }
+  return candidates[0] ?? null
+}
+
+async function send(conversation: Conversation, reply: AutoReply, kind: AutoReplyKind) {
+  const message = await sendMessage({
+    conversation,
+    content: { type: 'text', text: reply.body },
+  })
+  // sendMessage takes no extra payload: mark the message as automatic
+  // afterwards. Only the payload column is written, so the send job's
+  // concurrent status updates are untouched.
+  await db
+    .from('messages')
+    .where('workspace_id', tenancy.workspaceId())
+    .where('id', message.id)
+    .update({
+      payload: JSON.stringify({ ...message.payload, auto: kind, autoReplyLocale: reply.locale }),
+    })
+}
+
+/**
+ * Away and greeting messages, on `inbox:message_received`
+ * (docs/inbox.md, "Business hours and away messages").
+ *
+ * - Only inbound messages from the customer: never Parley's own messages,
+ *   reactions or system notices, never a STOP/START keyword (it gets its
+ *   confirmation, nothing else), never a contact who opted out of service
+ *   messages, never an old message (AUTO_REPLY_MAX_AGE_MINUTES).
+ * - Outside business hours at the message's time: the away message, once
+ *   per conversation per closed period. The claim is one conditional
+ *   UPDATE of `away_sent_period` (only to a later period), so concurrent
+ *   deliveries and replays send it once. Outside hours the away message
+ *   replaces the greeting (it also marks the conversation greeted).
+ * - Otherwise, for the first inbound message of a new conversation: the
+ *   greeting, claimed the same way through `greeting_sent_at`.
+ */
+export async function handleAutoReplies(event: MessageEvent) {
+  if (event.type !== undefined && IGNORED_TYPES.has(event.type)) return
+  try {
+    await tenancy.run(event.workspaceId, async () => {
+      const replies = await AutoReply.query().where('enabled', true)
+      if (!replies.length) return
+      const message = await Message.query()
+        .where('id', event.messageId)
+        .select('id', 'conversation_id', 'direction', 'type', 'body', 'provider_timestamp')
+        .select('created_at')
+        .first()
+      if (!message || message.direction !== 'in' || IGNORED_TYPES.has(message.type)) return
+      const at = message.providerTimestamp ?? message.createdAt
+      if (autoReplyClock.now().diff(at, 'minutes').minutes > AUTO_REPLY_MAX_AGE_MINUTES) return
+      if (message.type === 'text' && message.body && message.body.length <= 80) {
+        if (await matchKeyword(message.body)) return
+      }
+      const conversation = await Conversation.find(message.conversationId)
+      if (!conversation) return
+      if (!(await statusOf(conversation.contactId, 'utility')).allowed) return
+
+      const workspaceId = tenancy.workspaceId()
+      const workspace = await db
+        .from('workspaces')
+        .where('id', workspaceId)
+        .select('locale')
+        .first()
+      const locales = [conversation.language, workspace?.locale]
+      const claimable = () =>
+        db.from('conversations').where('workspace_id', workspaceId).where('id', conversation.id)
+
+      const away = pickReply(replies, 'away', conversation.channelId, locales)
+      const key = away ? await closedPeriodKey(workspaceId, conversation.channelId, at) : null
+      if (away && key) {
+        const claimed = affectedRows(
+          await claimable()
+            .where((query) => {
+              query.whereNull('away_sent_period').orWhere('away_sent_period', '<', key)
+            })
+            .update({
+              away_sent_period: key,
+              greeting_sent_at: db.raw('COALESCE(greeting_sent_at, ?)', [
+                DateTime.now().toSQL({ includeOffset: false })!,
+              ]),
+            })
+        )
+        if (claimed) await send(conversation, away, 'away')
+        return
+      }
+
+      const greeting = pickReply(replies, 'greeting', conversation.channelId, locales)
+      if (!greeting || conversation.greetingSentAt) return
+      const earlier = await Message.query()
+        .where('conversation_id', conversation.id)
+        .where('direction', 'in')
+        .where('id', '<', message.id)
+        .select('id')
+        .first()
+      if (earlier) return
+      const claimed = affectedRows(
+        await claimable()
+          .whereNull('greeting_sent_at')
+          .update({ greeting_sent_at: DateTime.now().toSQL({ includeOffset: false })! })
+      )
+      if (claimed) await send(conversation, greeting, 'greeting')
+    })
+  } catch (error) {
+    // Never fail the ingestion of a message because of its side effects.
+    logger.error({ err: error, ...event }, 'inbox: automatic reply failed')
+  }
+}
