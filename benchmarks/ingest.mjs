@@ -24,6 +24,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { createServer } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import knex from 'knex'
+import { assertPortFree, hubSignature, metaJson, stopChild, waitForHttp } from './lib/parley.mjs'
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20000)
 const PER_POST = Number(process.env.BENCH_PER_POST ?? 10)
@@ -34,12 +35,7 @@ const SECRET = 'bench-app-secret'
 const PORT = 3440
 const ROOT = new URL('..', import.meta.url).pathname
 
-function metaJson(value) {
-  return JSON.stringify(value)
-    .replace(/\//g, '\\/')
-    .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-}
-const sign = (body) => `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`
+const sign = (body) => hubSignature(SECRET, body)
 
 function batches(phoneNumberId, runId) {
   const posts = []
@@ -174,17 +170,6 @@ function connect(db) {
       })
 }
 
-async function waitForHttp(url, seconds = 60) {
-  for (let i = 0; i < seconds * 10; i++) {
-    try {
-      const response = await fetch(url)
-      if (response.ok) return
-    } catch {}
-    await sleep(100)
-  }
-  throw new Error(`${url} did not answer`)
-}
-
 async function run(db, bodies, runId, expectedIds) {
   const env = envFor(db)
   if (db === 'mysql') {
@@ -289,27 +274,6 @@ async function run(db, bodies, runId, expectedIds) {
     await Promise.all([stopChild(web), stopChild(worker)])
     await database.destroy()
   }
-}
-
-/** SIGTERM, then SIGKILL if the process is still there after 10 s. */
-async function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-  await exited
-  clearTimeout(timer)
-}
-
-async function assertPortFree(port) {
-  try {
-    await fetch(`http://127.0.0.1:${port}/health`)
-  } catch {
-    return
-  }
-  throw new Error(
-    `Port ${port} is in use (a Parley left over from an interrupted run?): stop it first`
-  )
 }
 
 const runId = randomBytes(3).toString('hex')

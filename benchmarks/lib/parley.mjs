@@ -1,0 +1,112 @@
+/**
+ * Helpers shared by the benchmarks: Meta webhook encoding and signing,
+ * starting and stopping Parley's processes, waiting for HTTP, percentiles.
+ */
+import { spawn } from 'node:child_process'
+import { createHmac } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+export const ROOT = new URL('../..', import.meta.url).pathname
+
+/** JSON the way Meta sends it: slashes and non-ASCII characters escaped. */
+export function metaJson(value) {
+  return JSON.stringify(value)
+    .replace(/\//g, '\\/')
+    .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
+/** The `X-Hub-Signature-256` header value of `body` for the app secret. */
+export function hubSignature(secret, body) {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
+}
+
+/**
+ * A `messages` webhook body for one phone number: `items` are
+ * `{ waId, name, wamid, text }`.
+ */
+export function metaTextWebhook(phoneNumberId, items, wabaId = 'WABA-BENCH') {
+  return metaJson({
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: wabaId,
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550001111', phone_number_id: phoneNumberId },
+              contacts: items.map((item) => ({ profile: { name: item.name }, wa_id: item.waId })),
+              messages: items.map((item) => ({
+                from: item.waId,
+                id: item.wamid,
+                timestamp: String(Math.floor(Date.now() / 1000)),
+                type: 'text',
+                text: { body: item.text },
+              })),
+            },
+          },
+        ],
+      },
+    ],
+  })
+}
+
+export async function waitForHttp(url, seconds = 60) {
+  for (let i = 0; i < seconds * 10; i++) {
+    try {
+      const response = await fetch(url)
+      if (response.ok) return
+    } catch {}
+    await sleep(100)
+  }
+  throw new Error(`${url} did not answer`)
+}
+
+/** SIGTERM, then SIGKILL if the process is still there after 10 s. */
+export async function stopChild(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+  await exited
+  clearTimeout(timer)
+}
+
+export async function assertPortFree(port) {
+  try {
+    await fetch(`http://127.0.0.1:${port}/health`)
+  } catch {
+    return
+  }
+  throw new Error(
+    `Port ${port} is in use (a Parley left over from an interrupted run?): stop it first`
+  )
+}
+
+const childStdio = () => (process.env.BENCH_DEBUG ? ['ignore', 'inherit', 'inherit'] : 'ignore')
+
+/** The web server (bin/server.ts) as its own process. */
+export function startWeb(env) {
+  return spawn('node', ['--import=ts-node-maintained/register/esm', 'bin/server.ts'], {
+    cwd: ROOT,
+    env,
+    stdio: childStdio(),
+  })
+}
+
+/** One `node ace queue:work` worker process. */
+export function startWorker(env, args = []) {
+  return spawn('node', ['ace', 'queue:work', ...args], { cwd: ROOT, env, stdio: childStdio() })
+}
+
+/** Nearest-rank percentile of an ascending list (undefined when empty). */
+export function percentile(sorted, p) {
+  if (!sorted.length) return undefined
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+}
+
+export const round = (value, digits = 1) =>
+  value === undefined || value === null || Number.isNaN(value)
+    ? null
+    : Number(value.toFixed(digits))
