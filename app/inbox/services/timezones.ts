@@ -1,5 +1,6 @@
 import { IANAZone } from 'luxon'
 import { parsePhoneNumberWithError } from 'libphonenumber-js'
+import metadata from 'libphonenumber-js/min/metadata'
 import db from '@adonisjs/lucid/services/db'
 import { tenancy } from '#core/tenancy/context'
 
@@ -81,12 +82,21 @@ export function isValidZone(zone: string | null | undefined): zone is string {
   return !!zone && IANAZone.isValidZone(zone)
 }
 
-/** The country of an international phone number or WhatsApp id, or null. */
+/**
+ * The country of an international phone number or WhatsApp id, or null.
+ * When the number does not pin a country down (a range the metadata does
+ * not know, or a shared calling code), the calling code's main country
+ * (+1 → US, +44 → GB, +7 → RU) is used.
+ */
 export function countryOfPhone(phone: string | null | undefined): string | null {
   const digits = String(phone ?? '').replace(/[^\d+]/g, '')
   if (!digits) return null
   try {
-    return parsePhoneNumberWithError(digits.startsWith('+') ? digits : `+${digits}`).country ?? null
+    const parsed = parsePhoneNumberWithError(digits.startsWith('+') ? digits : `+${digits}`)
+    if (parsed.country) return parsed.country
+    const codes = (metadata as { country_calling_codes: Record<string, string[]> })
+      .country_calling_codes
+    return codes[parsed.countryCallingCode]?.[0] ?? null
   } catch {
     return null
   }
