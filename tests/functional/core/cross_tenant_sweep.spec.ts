@@ -9,6 +9,46 @@ import { createRole } from '#core/actions/manage_roles'
 import { inviteMember } from '#core/actions/invite_member'
 import { makeUser, makeWorkspace, addMember } from '#tests/helpers/fixtures'
 import { routesWithParams, sweep, type SweepFixtures } from '#tests/helpers/cross_tenant_sweep'
+import Contact from '#contacts/models/contact'
+import Tag from '#contacts/models/tag'
+import Conversation from '#inbox/models/conversation'
+import SavedReply from '#inbox/models/saved_reply'
+import ScheduledMessage from '#inbox/models/scheduled_message'
+import { DateTime } from 'luxon'
+
+/** Workspace A's tag, shared saved reply, conversation and scheduled message. */
+async function tagsRepliesScheduledOf(workspaceId: number) {
+  return tenancy.run(workspaceId, async () => {
+    const channel = await Channel.query().firstOrFail()
+    const contact = await Contact.create({ waId: '919800000001', phone: '+919800000001' })
+    const conversation = await Conversation.create({
+      contactId: contact.id,
+      channelId: channel.id,
+      status: 'open',
+      unreadCount: 0,
+    })
+    const tag = await Tag.query().firstOrFail()
+    const reply = await SavedReply.create({
+      shortcut: 'hello',
+      title: 'Hello',
+      body: 'Hello {{contact.name}}',
+      usageCount: 0,
+    })
+    const scheduled = await ScheduledMessage.create({
+      conversationId: conversation.id,
+      body: 'Later',
+      sendAt: DateTime.now().plus({ days: 1 }),
+      timezone: 'UTC',
+      status: 'scheduled',
+    })
+    return {
+      conversation: conversation.publicId,
+      tag: tag.publicId,
+      reply: reply.publicId,
+      scheduled: scheduled.publicId,
+    }
+  })
+}
 
 async function fixtures(): Promise<SweepFixtures> {
   const a = await makeWorkspace()
@@ -33,7 +73,12 @@ async function fixtures(): Promise<SweepFixtures> {
     }
   })
   return {
-    paramsOfA: { workspace: a.workspace.slug, id: a.workspace.publicId, ...ids },
+    paramsOfA: {
+      workspace: a.workspace.slug,
+      id: a.workspace.publicId,
+      ...ids,
+      ...(await tagsRepliesScheduledOf(a.workspace.id)),
+    },
     slugOfB: b.workspace.slug,
     intruder: b.owner,
   }
