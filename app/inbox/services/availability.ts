@@ -154,54 +154,64 @@ const toMillis = (value: unknown): number | null => {
 }
 
 /**
- * `inbox.availability_sweep` (platform job, every minute): online agents
- * idle longer than their workspace's `auto_away_minutes` (0 = never)
- * become away (which reassigns their conversations), and every workspace
- * with waiting conversations and someone online drains its queue (a
- * resolved conversation frees a slot). Then schedules the next sweep.
+ * `inbox.availability_sweep` (platform job, every minute): runs
+ * `sweepAvailability` and schedules the next sweep.
  */
 export async function availabilitySweep() {
   try {
-    const now = Date.now()
-    const online: {
-      workspace_id: number
-      user_id: number
-      last_activity_at: unknown
-      availability_changed_at: unknown
-      auto_away_minutes: number
-    }[] = await db
-      .from('agent_profiles')
-      .join('workspaces', 'workspaces.id', 'agent_profiles.workspace_id')
-      .where('agent_profiles.availability', 'online')
-      .select(
-        'agent_profiles.workspace_id',
-        'agent_profiles.user_id',
-        'agent_profiles.last_activity_at',
-        'agent_profiles.availability_changed_at',
-        'workspaces.auto_away_minutes'
-      )
-    for (const row of online) {
-      const minutes = Number(row.auto_away_minutes)
-      if (!minutes) continue
-      const last = toMillis(row.last_activity_at) ?? toMillis(row.availability_changed_at)
-      if (last !== null && now - last < minutes * 60_000) continue
-      await setAvailability(Number(row.workspace_id), Number(row.user_id), 'away')
-    }
-
-    const waiting: { workspace_id: number }[] = await db
-      .from('conversations')
-      .whereIn(
-        'workspace_id',
-        db.from('agent_profiles').where('availability', 'online').select('workspace_id')
-      )
-      .where('status', 'open')
-      .whereNull('assignee_id')
-      .whereNotNull('waiting_since')
-      .distinct('workspace_id')
-    for (const row of waiting) await drainWaitingQueue(Number(row.workspace_id))
+    await sweepAvailability()
   } finally {
     await scheduleAvailabilitySweep()
   }
+}
+
+/**
+ * Online agents idle longer than their workspace's `auto_away_minutes`
+ * (0 = never) become away (which reassigns their conversations); then
+ * every workspace with waiting conversations and someone online drains
+ * its queue (a resolved conversation frees a slot within a minute).
+ */
+export async function sweepAvailability(now = Date.now()) {
+  const online: {
+    workspace_id: number
+    user_id: number
+    last_activity_at: unknown
+    availability_changed_at: unknown
+    auto_away_minutes: number
+  }[] = await db
+    .from('agent_profiles')
+    .join('workspaces', 'workspaces.id', 'agent_profiles.workspace_id')
+    .where('agent_profiles.availability', 'online')
+    .select(
+      'agent_profiles.workspace_id',
+      'agent_profiles.user_id',
+      'agent_profiles.last_activity_at',
+      'agent_profiles.availability_changed_at',
+      'workspaces.auto_away_minutes'
+    )
+  let away = 0
+  for (const row of online) {
+    const minutes = Number(row.auto_away_minutes)
+    if (!minutes) continue
+    const last = toMillis(row.last_activity_at) ?? toMillis(row.availability_changed_at)
+    if (last !== null && now - last < minutes * 60_000) continue
+    await setAvailability(Number(row.workspace_id), Number(row.user_id), 'away')
+    away++
+  }
+
+  const waiting: { workspace_id: number }[] = await db
+    .from('conversations')
+    .whereIn(
+      'workspace_id',
+      db.from('agent_profiles').where('availability', 'online').select('workspace_id')
+    )
+    .where('status', 'open')
+    .whereNull('assignee_id')
+    .whereNotNull('waiting_since')
+    .distinct('workspace_id')
+  let assigned = 0
+  for (const row of waiting) assigned += await drainWaitingQueue(Number(row.workspace_id))
+  return { away, assigned }
 }
 
 export function scheduleAvailabilitySweep(delayMs = AVAILABILITY_SWEEP_EVERY_MS) {

@@ -24,7 +24,9 @@ import { tenancy } from '#core/tenancy/context'
  *    unassigned conversation that does not already wait in the queue.
  *    Enabled rules are tried by position; a rule is in scope when its
  *    channel and team (null = any) match the conversation. The first
- *    in-scope rule that finds an eligible agent assigns (reason `rule`).
+ *    in-scope rule that finds an eligible agent assigns (reason `rule`);
+ *    a rule that finds nobody passes on to the next (overflow), except a
+ *    VIP rule for a VIP conversation, which waits for a senior agent.
  *    When rules were in scope but nobody was eligible, the conversation
  *    waits in the queue (`waiting_since`); when no rule is in scope it
  *    simply stays unassigned.
@@ -211,6 +213,8 @@ export async function assignByRules(
       )
       if (!applies) continue
       inScope = true
+      // A VIP waits for a senior (first in the queue) rather than falling through.
+      const terminal = rule.strategy === 'vip'
       for (const agent of ranked) {
         try {
           const stored = await Conversation.findOrFail(conversation.id)
@@ -230,6 +234,7 @@ export async function assignByRules(
           throw error
         }
       }
+      if (terminal) break
     }
     const waiting = inScope ? DateTime.now() : null
     // Enter (or leave) the queue; keep the original waiting time.
