@@ -24,7 +24,8 @@
  * Knobs: BENCH_CONVERSATIONS (100000), BENCH_MESSAGES (1000000),
  * BENCH_REQUESTS (300), BENCH_CONCURRENCY (4), BENCH_WARMUP (40),
  * BENCH_LATENCY_SECONDS (15), BENCH_LATENCY_WARMUP_SECONDS (3), BENCH_RATE (200), BENCH_RESEED (0),
- * BENCH_PORT (3450), BENCH_DATABASE (parley_bench_inbox), BENCH_DEBUG.
+ * BENCH_PORT (3450), BENCH_DATABASE (parley_bench_inbox), BENCH_PHASES
+ * (requests,latency), BENCH_DEBUG.
  */
 import { execFileSync } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
@@ -53,6 +54,8 @@ const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 15)
 const RATE = Number(process.env.BENCH_RATE ?? 200)
 const LATENCY_WARMUP_SECONDS = Number(process.env.BENCH_LATENCY_WARMUP_SECONDS ?? 3)
 const RESEED = process.env.BENCH_RESEED === '1'
+/** Which measurements to run: requests (list, filter, search, thread) and/or latency. */
+const PHASES = (process.env.BENCH_PHASES ?? 'requests,latency').split(',')
 const PORT = Number(process.env.BENCH_PORT ?? 3450)
 const DATABASE = process.env.BENCH_DATABASE ?? 'parley_bench_inbox'
 const SECRET = 'bench-app-secret'
@@ -62,7 +65,7 @@ const OWNER_EMAIL = 'owner@bench-inbox.test'
 const AGENT_EMAIL = 'agent@bench-inbox.test'
 const PASSWORD = 'bench-pass-1'
 /** Bumped when the seeded data's shape changes: older seeds are redone. */
-const SEED_VERSION = 1
+const SEED_VERSION = 2
 const TARGETS = { list: 50, thread: 50, webhook_to_agent: 250 }
 
 if (!(CONVERSATIONS > 0 && MESSAGES >= CONVERSATIONS)) {
@@ -92,7 +95,14 @@ const env = {
   REDIS_HOST: process.env.REDIS_HOST || '127.0.0.1',
 }
 
-const ace = (args) => execFileSync('node', ['ace', ...args], { cwd: ROOT, env, stdio: 'pipe' })
+function ace(args) {
+  try {
+    return execFileSync('node', ['ace', ...args], { cwd: ROOT, env, stdio: 'pipe' })
+  } catch (error) {
+    const output = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim()
+    throw new Error(`node ace ${args.join(' ')} failed:\n${output}`)
+  }
+}
 const mysql = (sql) => execFileSync('mysql', ['-uroot', '-h127.0.0.1', '-e', sql])
 
 function connect() {
@@ -245,7 +255,7 @@ async function seed() {
   const started = performance.now()
   console.log(`seeding ${DATABASE}: ${CONVERSATIONS} conversations, ${MESSAGES} messages…`)
   mysql(`DROP DATABASE IF EXISTS \`${DATABASE}\`; CREATE DATABASE \`${DATABASE}\``)
-  ace(['migration:run', '--force'])
+  ace(['migration:run', '--force', '--disable-locks'])
   ace(['user:create', OWNER_EMAIL, '--name=Bench Owner', `--password=${PASSWORD}`])
   ace(['user:create', AGENT_EMAIL, '--name=Bench Agent', `--password=${PASSWORD}`])
   ace([
@@ -265,9 +275,10 @@ async function seed() {
     const ws = workspace.id
     const owner = await database('users').where('email', OWNER_EMAIL).first()
     const agent = await database('users').where('email', AGENT_EMAIL).first()
-    // The agent is a member with the Manager system role: inbox.view_all,
-    // so the filtered view and the search can use the All view.
-    const role = await database('roles').where({ workspace_id: ws, key: 'manager' }).first()
+    // The agent has the "Support agent" system role: no inbox.view_all, so
+    // their default view is Mine and they see only their own, unassigned
+    // and their teams' conversations. The owner plays the supervisor.
+    const role = await database('roles').where({ workspace_id: ws, key: 'agent' }).first()
     await database('memberships').insert({
       public_id: ulid(),
       workspace_id: ws,
@@ -894,7 +905,19 @@ async function webhookToAgent(database, session, state) {
     `webhook → agent: ${total} messages at ${RATE}/s to ${Math.min(total, pool.length)} conversations assigned to the agent…`
   )
   const before = events.arrivals.size
+  // The worker's backlog (deliveries stored, not yet processed), sampled each second.
+  const backlog = []
+  let sampling = true
+  const sampler = (async () => {
+    while (sampling) {
+      const [row] = await database('webhook_events').where('status', 'pending').count('* as n')
+      backlog.push(Number(row.n))
+      await sleep(1000)
+    }
+  })()
   const { sends, seconds: sendSeconds } = await fire(total, 'run')
+  sampling = false
+  await sampler
   const acked = sends.filter((send) => send.status === 200)
   // Wait for the pushes still on their way (at most 20 s).
   const deadline = performance.now() + 20_000
@@ -944,6 +967,9 @@ async function webhookToAgent(database, session, state) {
     if (slice.length) perSecond.push(Math.round(percentile(slice, 50)))
   }
   console.log(`webhook → agent: median per second of the run (ms): ${perSecond.join(' ')}`)
+  console.log(
+    `webhook → agent: deliveries waiting for the worker, each second: ${backlog.join(' ')}`
+  )
   for (const list of [latencies, fromPost, acks]) list.sort((a, b) => a - b)
   const result = {
     sent: sends.length,
@@ -959,6 +985,7 @@ async function webhookToAgent(database, session, state) {
     lost,
     notStored,
     early,
+    maxBacklog: Math.max(0, ...backlog),
   }
   console.log(
     `webhook → agent: p50 ${round(result.p50)} ms, p95 ${round(result.p95)} ms, p99 ${round(result.p99)} ms ` +
@@ -988,7 +1015,7 @@ async function main() {
     console.log(
       `reusing ${DATABASE} (${CONVERSATIONS} conversations, ${MESSAGES} messages seeded ${state.seeded_at.toISOString?.() ?? state.seeded_at}; BENCH_RESEED=1 to seed again)`
     )
-    ace(['migration:run', '--force'])
+    ace(['migration:run', '--force', '--disable-locks'])
   } else {
     seedSeconds = await seed()
   }
@@ -1002,28 +1029,62 @@ async function main() {
   try {
     await waitForHttp(`${BASE}/health`)
     const session = await login(AGENT_EMAIL)
+    const supervisor = await login(OWNER_EMAIL)
     const prefix = `/w/${SLUG}/inbox/conversations`
 
     const tag = await database('tags').where({ workspace_id: ws, name: 'bench-billing' }).first()
     const filtered = `?view=all&status=open&priority=2&tags=${tag.public_id}&unread=1`
+    // Threads the agent may open: assigned to them, unassigned, or their teams'.
+    const agentId = (await database('users').where('email', AGENT_EMAIL).first()).id
+    const teamIds = (
+      await database('team_members').where({ workspace_id: ws, user_id: agentId })
+    ).map((row) => row.team_id)
     const ids = (
-      await database('conversations').where('workspace_id', ws).select('public_id').orderBy('id')
+      await database('conversations')
+        .where('workspace_id', ws)
+        .where((where) =>
+          where
+            .where('assignee_id', agentId)
+            .orWhereNull('assignee_id')
+            .orWhereIn('team_id', teamIds)
+        )
+        .select('public_id')
+        .orderBy('id')
     ).map((row) => row.public_id)
     const random = rng(7)
 
-    const list = await measure(session, 'list (default view)', () => prefix)
-    const filter = await measure(session, `filtered (${filtered})`, () => `${prefix}${filtered}`)
-    const search = await measure(
-      session,
-      'search (?view=all&q=<word in ~0.1% of messages>)',
-      (i) => `${prefix}?view=all&q=${RARE[i % RARE.length]}`
-    )
-    const thread = await measure(
-      session,
-      'thread (/conversations/<id>/messages)',
-      () => `${prefix}/${ids[Math.floor(random() * ids.length)]}/messages`
-    )
-    const latency = await webhookToAgent(database, session, state)
+    const skipped = { latencies: [], errors: 0 }
+    const requests = PHASES.includes('requests')
+    const list = requests
+      ? await measure(session, 'list (agent, default view: Mine, open)', () => prefix)
+      : skipped
+    const listAll = requests
+      ? await measure(supervisor, 'list (supervisor, default view: All, open)', () => prefix)
+      : skipped
+    const filter = requests
+      ? await measure(
+          supervisor,
+          `filtered (supervisor, ${filtered})`,
+          () => `${prefix}${filtered}`
+        )
+      : skipped
+    const search = requests
+      ? await measure(
+          supervisor,
+          'search (supervisor, ?view=all&q=<word in ~0.1% of messages>)',
+          (i) => `${prefix}?view=all&q=${RARE[i % RARE.length]}`
+        )
+      : skipped
+    const thread = requests
+      ? await measure(
+          session,
+          'thread (agent, /conversations/<id>/messages of random visible conversations)',
+          () => `${prefix}/${ids[Math.floor(random() * ids.length)]}/messages`
+        )
+      : skipped
+    const latency = PHASES.includes('latency')
+      ? await webhookToAgent(database, session, state)
+      : { refused: 0 }
 
     const ratio = (value, target) => (value === undefined ? null : round(value / target, 2))
     const line = {
@@ -1035,17 +1096,26 @@ async function main() {
       search_p95_ms: round(search.p95) ?? null,
       thread_p95_ms: round(thread.p95) ?? null,
       webhook_to_agent_p95_ms: round(latency.p95) ?? null,
+      list_all_p95_ms: round(listAll.p95) ?? null,
       list_p50_ms: round(list.p50) ?? null,
+      list_all_p50_ms: round(listAll.p50) ?? null,
       filtered_p50_ms: round(filter.p50) ?? null,
       search_p50_ms: round(search.p50) ?? null,
       thread_p50_ms: round(thread.p50) ?? null,
       webhook_to_agent_p50_ms: round(latency.p50) ?? null,
       webhook_to_agent_p99_ms: round(latency.p99) ?? null,
       webhook_ack_p95_ms: round(latency.ackP95) ?? null,
+      worker_max_backlog: latency.maxBacklog ?? null,
       webhooks_sent: latency.sent,
       webhook_rate_per_s: round(latency.rate),
       lost: latency.lost,
-      http_errors: list.errors + filter.errors + search.errors + thread.errors + latency.refused,
+      http_errors:
+        list.errors +
+        listAll.errors +
+        filter.errors +
+        search.errors +
+        thread.errors +
+        latency.refused,
       requests: REQUESTS,
       concurrency: CONCURRENCY,
       seed_seconds: seedSeconds === null ? null : round(seedSeconds),
@@ -1054,6 +1124,7 @@ async function main() {
       target_thread_p95_ms: TARGETS.thread,
       target_webhook_to_agent_p95_ms: TARGETS.webhook_to_agent,
       list_ratio_to_target: ratio(list.p95, TARGETS.list),
+      list_all_ratio_to_target: ratio(listAll.p95, TARGETS.list),
       filtered_ratio_to_target: ratio(filter.p95, TARGETS.list),
       search_ratio_to_target: ratio(search.p95, TARGETS.list),
       thread_ratio_to_target: ratio(thread.p95, TARGETS.thread),
