@@ -919,10 +919,17 @@ async function webhookToAgent(database, session, state) {
   sampling = false
   await sampler
   const acked = sends.filter((send) => send.status === 200)
-  // Wait for the pushes still on their way (at most 20 s).
-  const deadline = performance.now() + 20_000
-  while (events.arrivals.size - before < acked.length && performance.now() < deadline)
-    await sleep(100)
+  // Wait for the pushes still on their way: until every one arrived, or
+  // the worker's backlog has been empty for 5 s (at most 120 s).
+  const deadline = performance.now() + 120_000
+  let drainedAt = null
+  while (events.arrivals.size - before < acked.length && performance.now() < deadline) {
+    const [row] = await database('webhook_events').where('status', 'pending').count('* as n')
+    if (Number(row.n) > 0) drainedAt = null
+    else if (drainedAt === null) drainedAt = performance.now()
+    else if (performance.now() - drainedAt > 5000) break
+    await sleep(200)
+  }
   await sleep(500)
   await events.close()
 
