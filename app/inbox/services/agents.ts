@@ -102,5 +102,8 @@ export async function openLoads(
   return loads
 }
 
-/** A DateTime as the SQL text both dialects accept in raw queries. */
-export const sqlTime = (at: DateTime = DateTime.now()) => at.toSQL({ includeOffset: false })!
+/**
+ * A DateTime as Lucid's models write it (text both dialects accept), for
+ * query-builder updates, which bypass the model's column preparation.
+ */
+export const sqlTime = (at: DateTime = DateTime.now()) => at.toFormat('yyyy-LL-dd HH:mm:ss')

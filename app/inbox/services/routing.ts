@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
 import Conversation from '#inbox/models/conversation'
@@ -8,7 +7,7 @@ import RoutingRule from '#inbox/models/routing_rule'
 import { assignConversation } from '#inbox/actions/assign_conversation'
 import { tagConversations } from '#inbox/actions/tag_conversations'
 import { AgentAtCapacityException } from '#inbox/exceptions/assignment_exceptions'
-import { assignableUserIds, openLoads } from '#inbox/services/agents'
+import { assignableUserIds, openLoads, sqlTime } from '#inbox/services/agents'
 import { tenancy } from '#core/tenancy/context'
 
 /**
@@ -236,13 +235,12 @@ export async function assignByRules(
       }
       if (terminal) break
     }
-    const waiting = inScope ? DateTime.now() : null
     // Enter (or leave) the queue; keep the original waiting time.
     const query = Conversation.query().where('id', conversation.id).whereNull('assignee_id')
-    if (waiting) {
-      await query.whereNull('waiting_since').update({ waitingSince: waiting })
+    if (inScope) {
+      await query.whereNull('waiting_since').update({ waiting_since: sqlTime() })
     } else {
-      await query.whereNotNull('waiting_since').update({ waitingSince: null })
+      await query.whereNotNull('waiting_since').update({ waiting_since: null })
     }
     return inScope ? 'queued' : 'no_rule'
   })

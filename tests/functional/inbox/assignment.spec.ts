@@ -53,6 +53,17 @@ async function inbound(channel: Channel, text: string, waId = randomWaId()) {
   return conversation(channel.workspaceId, message.conversationId)
 }
 
+/** The workspace's tag of that name (any case: predefined tags may exist), else a new one. */
+async function tagNamed(workspace: Workspace, name: string) {
+  return tenancy.run(workspace.id, async () => {
+    const tags = await Tag.all()
+    return (
+      tags.find((tag) => tag.name.toLowerCase() === name.toLowerCase()) ??
+      Tag.create({ name, color: 'rose' })
+    )
+  })
+}
+
 function conversation(workspaceId: number, id: number) {
   return tenancy.run(workspaceId, () => Conversation.findOrFail(id))
 }
@@ -221,12 +232,12 @@ test.group('Assignment: automatic rules', () => {
     await rule(workspace, 'skills', { name: 'By skill' })
     await tenancy.run(workspace.id, async () => {
       await Conversation.query().where('id', first.id).update({ language: 'ar' })
-      const tag = await Tag.create({ name: 'billing', color: 'rose' })
+      const tag = await tagNamed(workspace, 'billing')
       await db.table('conversation_tags').insert({
         workspace_id: workspace.id,
         conversation_id: second.id,
         tag_id: tag.id,
-        created_at: DateTime.now().toSQL({ includeOffset: false }),
+        created_at: DateTime.now().toFormat('yyyy-LL-dd HH:mm:ss'),
       })
     })
 
@@ -247,9 +258,7 @@ test.group('Assignment: automatic rules', () => {
     const junior = await agent(workspace, 'Jun', { online: true })
     await rule(workspace, 'vip', { vipTags: ['VIP'], name: 'VIPs to seniors' })
     await rule(workspace, 'round_robin')
-    const vipTag = await tenancy.run(workspace.id, () =>
-      Tag.create({ name: 'vip', color: 'amber' })
-    )
+    const vipTag = await tagNamed(workspace, 'vip')
     const vipWaId = randomWaId()
     const tagContact = async (waId: string) => {
       const contact = await db
@@ -278,7 +287,7 @@ test.group('Assignment: automatic rules', () => {
     await db
       .from('conversations')
       .where('id', waitingNormal.id)
-      .update({ waiting_since: DateTime.now().minus({ hours: 1 }).toSQL({ includeOffset: false }) })
+      .update({ waiting_since: DateTime.now().minus({ hours: 1 }).toFormat('yyyy-LL-dd HH:mm:ss') })
 
     // The senior (limit 1) comes online: the VIP gets them although the other waited longer.
     await setAvailability(workspace.id, senior.user.id, 'online')
@@ -498,9 +507,7 @@ test.group('Assignment: routing rules', () => {
     const bill = await agent(workspace, 'Bill', { online: true })
     await agent(workspace, 'Other', { online: true })
     const billing = await team(workspace, 'Billing', [bill])
-    const tag = await tenancy.run(workspace.id, () =>
-      Tag.create({ name: 'invoice', color: 'rose' })
-    )
+    const tag = await tagNamed(workspace, 'invoice')
 
     const created = await json(
       client.post(`/w/${workspace.slug}/settings/routing/rules`).loginAs(owner)
@@ -812,16 +819,16 @@ test.group('Assignment: teams settings', () => {
     const forbidden = await json(client.post(base).loginAs(ana.user)).json({ name: 'Mine' })
     forbidden.assertStatus(403)
 
-    const team = await tenancy.run(workspace.id, () => Team.findByOrFail('public_id', teamId))
+    const support = await tenancy.run(workspace.id, () => Team.findByOrFail('public_id', teamId))
     const open = await inbound(channel, 'hello')
     await assignConversation({
       conversation: open,
       toUserId: ana.user.id,
-      toTeamId: team.id,
+      toTeamId: support.id,
       actorId: owner.id,
       reason: 'manual',
     })
-    await rule(workspace, 'round_robin', { teamId: team.id })
+    await rule(workspace, 'round_robin', { teamId: support.id })
 
     await json(client.delete(`${base}/${teamId}/members/${ana.membership.publicId}`).loginAs(owner))
       .redirects(0)
@@ -832,7 +839,7 @@ test.group('Assignment: teams settings', () => {
     assert.isNull(after.teamId)
     assert.equal(after.assigneeId, ana.user.id)
     assert.lengthOf(
-      await tenancy.run(workspace.id, () => AssignmentRule.query().where('team_id', team.id)),
+      await tenancy.run(workspace.id, () => AssignmentRule.query().where('team_id', support.id)),
       0
     )
   })
