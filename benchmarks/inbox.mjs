@@ -25,9 +25,11 @@
  * BENCH_REQUESTS (300), BENCH_CONCURRENCY (4), BENCH_WARMUP (40),
  * BENCH_LATENCY_SECONDS (15), BENCH_LATENCY_WARMUP_SECONDS (3), BENCH_RATE (200), BENCH_RESEED (0),
  * BENCH_PORT (3450), BENCH_DATABASE (parley_bench_inbox), BENCH_PHASES
- * (requests,latency), BENCH_DEBUG.
+ * (requests,latency), BENCH_EXPLAIN=1 (log the web server's SQL, print each
+ * endpoint's costliest statements with their EXPLAIN), BENCH_DEBUG.
  */
 import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import knex from 'knex'
@@ -67,6 +69,8 @@ const PASSWORD = 'bench-pass-1'
 /** Bumped when the seeded data's shape changes: older seeds are redone. */
 const SEED_VERSION = 2
 const TARGETS = { list: 50, thread: 50, webhook_to_agent: 250 }
+/** BENCH_EXPLAIN=1: log the web server's SQL and EXPLAIN the costliest statements of each endpoint. */
+const QUERY_LOG = process.env.BENCH_EXPLAIN === '1' ? `${ROOT}tmp/bench_inbox_queries.jsonl` : null
 
 if (!(CONVERSATIONS > 0 && MESSAGES >= CONVERSATIONS)) {
   throw new Error(
@@ -93,6 +97,7 @@ const env = {
   DB_PASSWORD: '',
   DB_DATABASE: DATABASE,
   REDIS_HOST: process.env.REDIS_HOST || '127.0.0.1',
+  ...(QUERY_LOG ? { BENCH_QUERY_LOG: QUERY_LOG } : {}),
 }
 
 function ace(args) {
@@ -739,7 +744,9 @@ async function measure(session, name, pathFor, count = REQUESTS) {
     return { name, latencies: [], errors: errors.length, sample: errors[0] }
   }
   errors.length = 0
+  const logFrom = QUERY_LOG && existsSync(QUERY_LOG) ? statSync(QUERY_LOG).size : 0
   await run(count, true)
+  if (QUERY_LOG) await explainQueries(name, logFrom, count)
   latencies.sort((a, b) => a - b)
   const result = {
     name,
@@ -756,6 +763,58 @@ async function measure(session, name, pathFor, count = REQUESTS) {
       (errors.length ? `, ${errors.length} errors e.g. ${JSON.stringify(errors[0])}` : '')
   )
   return result
+}
+
+/** Set in main(): the connection EXPLAIN runs on. */
+let explainDatabase = null
+
+/**
+ * The statements the web server ran for one endpoint (from the query log,
+ * since byte `from`), grouped by shape: count per request, mean and p95
+ * time; EXPLAIN of the slowest instance of the three costliest shapes.
+ */
+async function explainQueries(name, from, requests) {
+  await sleep(300)
+  const text = readFileSync(QUERY_LOG, 'utf8').slice(from)
+  const groups = new Map()
+  for (const line of text.split('\n')) {
+    if (!line) continue
+    const { ms, sql } = JSON.parse(line)
+    const shape = sql
+      .replace(/'(?:[^'\\]|\\.)*'/g, '?')
+      .replace(/\b\d+(\.\d+)?\b/g, '?')
+      .replace(/\?(\s*,\s*\?)+/g, '?…')
+    const group = groups.get(shape) ?? { shape, times: [], slowest: null }
+    group.times.push(ms)
+    if (!group.slowest || ms > group.slowest.ms) group.slowest = { ms, sql }
+    groups.set(shape, group)
+  }
+  const ranked = [...groups.values()]
+    .map((group) => ({ ...group, total: group.times.reduce((a, b) => a + b, 0) }))
+    .sort((a, b) => b.total - a.total)
+  const statements = ranked.reduce((sum, group) => sum + group.times.length, 0)
+  const sqlMs = ranked.reduce((sum, group) => sum + group.total, 0)
+  console.log(
+    `  SQL of ${name}: ${(statements / requests).toFixed(1)} statements per request, ` +
+      `${round(sqlMs / requests, 1)} ms of query time per request (summed, as seen by the driver); costliest first:`
+  )
+  for (const group of ranked.slice(0, 6)) {
+    const times = group.times.sort((a, b) => a - b)
+    console.log(
+      `    ${(group.times.length / requests).toFixed(1)}× mean ${round(group.total / times.length, 2)} ms` +
+        ` p95 ${round(percentile(times, 95), 2)} ms: ${group.shape.slice(0, 400)}`
+    )
+  }
+  for (const group of ranked.slice(0, 3)) {
+    if (!/^\s*select/i.test(group.slowest.sql)) continue
+    const [rows] = await explainDatabase.raw(`EXPLAIN ${group.slowest.sql}`)
+    console.log(`  EXPLAIN (${round(group.slowest.ms, 2)} ms): ${group.slowest.sql.slice(0, 600)}`)
+    for (const row of rows) {
+      console.log(
+        `    ${row.select_type} ${row.table} type=${row.type} key=${row.key} rows=${row.rows} ${row.Extra ?? ''}`
+      )
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -1031,6 +1090,8 @@ async function main() {
   const ws = state.workspace.id
 
   await assertPortFree(PORT)
+  explainDatabase = database
+  if (QUERY_LOG) rmSync(QUERY_LOG, { force: true })
   const web = startWeb(env)
   const worker = startWorker(env, ['--concurrency=4'])
   try {

@@ -86,9 +86,13 @@ export async function assertPortFree(port) {
 
 const childStdio = () => (process.env.BENCH_DEBUG ? ['ignore', 'inherit', 'inherit'] : 'ignore')
 
-/** The web server (bin/server.ts) as its own process. */
+/**
+ * The web server (bin/server.ts) as its own process. With BENCH_QUERY_LOG
+ * in `env`, every SQL statement it runs is logged there (lib/query_log.mjs).
+ */
 export function startWeb(env) {
-  return spawn('node', ['--import=ts-node-maintained/register/esm', 'bin/server.ts'], {
+  const preload = env.BENCH_QUERY_LOG ? ['--import=./benchmarks/lib/query_log.mjs'] : []
+  return spawn('node', [...preload, '--import=ts-node-maintained/register/esm', 'bin/server.ts'], {
     cwd: ROOT,
     env,
     stdio: childStdio(),
