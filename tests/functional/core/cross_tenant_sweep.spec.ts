@@ -15,6 +15,35 @@ import Conversation from '#inbox/models/conversation'
 import SavedReply from '#inbox/models/saved_reply'
 import ScheduledMessage from '#inbox/models/scheduled_message'
 import { DateTime } from 'luxon'
+import Team from '#inbox/models/team'
+import RoutingRule from '#inbox/models/routing_rule'
+import AssignmentRule from '#inbox/models/assignment_rule'
+
+/** Workspace A's team, routing rule and assignment rule. */
+async function teamsAndRulesOf(workspaceId: number) {
+  return tenancy.run(workspaceId, async () => {
+    const team = await Team.create({ name: 'Support', reassignOnAway: true })
+    const rule = await RoutingRule.create({
+      name: 'Invoices',
+      position: 0,
+      enabled: true,
+      keywords: ['invoice'],
+      addTagIds: [],
+    })
+    const assignmentRule = await AssignmentRule.create({
+      name: 'Everyone',
+      position: 0,
+      enabled: true,
+      strategy: 'round_robin',
+      options: {},
+    })
+    return {
+      team: team.publicId,
+      rule: rule.publicId,
+      assignmentRule: assignmentRule.publicId,
+    }
+  })
+}
 
 /** Workspace A's tag, shared saved reply, conversation and scheduled message. */
 async function tagsRepliesScheduledOf(workspaceId: number) {
@@ -78,6 +107,7 @@ async function fixtures(): Promise<SweepFixtures> {
       id: a.workspace.publicId,
       ...ids,
       ...(await tagsRepliesScheduledOf(a.workspace.id)),
+      ...(await teamsAndRulesOf(a.workspace.id)),
     },
     slugOfB: b.workspace.slug,
     intruder: b.owner,
