@@ -23,6 +23,8 @@ import { setAvailability, sweepAvailability } from '#inbox/services/availability
 import { currentAvailability } from '#inbox/services/agents'
 import { updateAgentSettings } from '#inbox/actions/manage_teams'
 import { addMember, makeUser, makeWorkspace } from '#tests/helpers/fixtures'
+import { routesWithParams, sweep } from '#tests/helpers/cross_tenant_sweep'
+import RoutingRule from '#inbox/models/routing_rule'
 
 function randomWaId() {
   return `1555${(randomBytes(3).readUIntBE(0, 3) % 10_000_000).toString().padStart(7, '0')}`
@@ -894,6 +896,61 @@ test.group('Assignment: two workspaces', () => {
     // A's own conversation is assigned in A.
     const inA = await inbound(await sandboxOf(a.workspace), 'hello')
     assert.equal(inA.assigneeId, anaOfA.user.id)
+  })
+})
+
+test.group('Assignment: cross-tenant sweep', () => {
+  test('every assignment, team and routing route answers 404 with an audit row for another workspace', async ({
+    client,
+    assert,
+  }) => {
+    const a = await makeWorkspace()
+    const b = await makeWorkspace()
+    const ana = await agent(a.workspace, 'Ana')
+    const open = await inbound(await sandboxOf(a.workspace), 'hello')
+    const support = await team(a.workspace, 'Support', [ana])
+    const routingRule = await tenancy.run(a.workspace.id, () =>
+      RoutingRule.create({
+        name: 'Invoices',
+        position: 0,
+        enabled: true,
+        keywords: ['invoice'],
+        addTagIds: [],
+      })
+    )
+    const assignmentRule = await rule(a.workspace, 'round_robin')
+    const mine = [
+      '/inbox/conversations/:conversation/assign',
+      '/inbox/conversations/:conversation/assignments',
+      '/settings/teams',
+      '/settings/routing',
+    ]
+    const routes = routesWithParams().filter((route) =>
+      mine.some((prefix) => route.pattern.startsWith(`/w/:workspace${prefix}`))
+    )
+    assert.isAtLeast(routes.length, 15)
+    const { checked, findings } = await sweep(
+      client,
+      {
+        paramsOfA: {
+          workspace: a.workspace.slug,
+          conversation: open.publicId,
+          team: support.publicId,
+          member: ana.membership.publicId,
+          rule: routingRule.publicId,
+          assignmentRule: assignmentRule.publicId,
+        },
+        slugOfB: b.workspace.slug,
+        intruder: b.owner,
+      },
+      routes
+    )
+    assert.isAbove(checked, routes.length)
+    assert.deepEqual(findings, [])
+    // Nothing of A changed.
+    const after = await conversation(a.workspace.id, open.id)
+    assert.isNull(after.assigneeId)
+    assert.lengthOf(await tenancy.run(a.workspace.id, () => Team.all()), 1)
   })
 })
 
