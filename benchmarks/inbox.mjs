@@ -958,7 +958,14 @@ async function webhookToAgent(database, session, state) {
   if (LATENCY_WARMUP_SECONDS > 0) {
     console.log(`webhook → agent: ${LATENCY_WARMUP_SECONDS} s warm-up at ${RATE}/s…`)
     await fire(Math.round(RATE * LATENCY_WARMUP_SECONDS), 'warmup')
-    await sleep(2000)
+    // Start measuring with the worker's backlog empty (at most 60 s).
+    const drained = performance.now() + 60_000
+    while (performance.now() < drained) {
+      const [row] = await database('webhook_events').where('status', 'pending').count('* as n')
+      if (Number(row.n) === 0) break
+      await sleep(200)
+    }
+    await sleep(1000)
   }
   console.log(
     `webhook → agent: ${total} messages at ${RATE}/s to ${Math.min(total, pool.length)} conversations assigned to the agent…`
