@@ -2,7 +2,13 @@
 | Core event listeners. Plugins add theirs through the SDK (ctx.events).
 */
 import emitter from '@adonisjs/core/services/emitter'
-import { queueInboxPush } from '#inbox/listeners/push_to_inbox'
+import {
+  queueInboxPush,
+  pushConversationAssigned,
+  pushConversationTagged,
+  pushConversationUpdated,
+  pushNoteAdded,
+} from '#inbox/listeners/push_to_inbox'
 import {
   handleConsentKeyword,
   handleMarketingStopped,
@@ -16,6 +22,10 @@ import { handleAutoReplies } from '#inbox/listeners/auto_replies'
 emitter.on('inbox:message_received', (event) => queueInboxPush('message.received', event))
 emitter.on('inbox:message_queued', (event) => queueInboxPush('message.queued', event))
 emitter.on('inbox:message_status', (event) => queueInboxPush('message.status', event))
+emitter.on('inbox:conversation_updated', pushConversationUpdated)
+emitter.on('inbox:conversation_assigned', pushConversationAssigned)
+emitter.on('inbox:conversation_tagged', pushConversationTagged)
+emitter.on('inbox:note_added', pushNoteAdded)
 emitter.on('inbox:message_received', handleConsentKeyword)
 emitter.on('inbox:message_status', handleMarketingStopped)
 emitter.on('inbox:message_received', handleAutoReplies)

@@ -12,6 +12,7 @@ import { pruneWebhookEvents } from '#channels/jobs/prune_webhook_events'
 import { scheduledSweepJob } from '#inbox/jobs/send_scheduled_messages'
 import { availabilitySweep } from '#inbox/services/availability'
 import { retentionPurge } from '#inbox/jobs/retention_purge'
+import { sendReceipt } from '#inbox/jobs/send_receipt'
 
 jobs.register('media.download_inbound', downloadInboundMedia)
 jobs.register('messages.send', sendMessageJob)
@@ -21,6 +22,7 @@ jobs.register('webhooks.prune', pruneWebhookEvents)
 jobs.register('inbox.scheduled_sweep', scheduledSweepJob)
 jobs.register('inbox.availability_sweep', availabilitySweep)
 jobs.register('inbox.retention_purge', retentionPurge)
+jobs.register('inbox.receipt', sendReceipt)
 
 /**
  * Recurring platform jobs: each reschedules itself; the unique key keeps

@@ -58,3 +58,32 @@ declare module '@adonisjs/core/types' {
     'inbox:conversation_assigned': ConversationAssignedEvent
   }
 }
+
+/**
+ * Conversations changed by an agent or the system: `changes` names what
+ * (status, priority, read…). Pushed to browsers as `conversation.updated`.
+ */
+export type ConversationUpdatedEvent = {
+  workspaceId: number
+  conversationIds: number[]
+  changes: string[]
+  /** The user who acted; null for jobs and the system. */
+  actorId?: number | null
+}
+
+/** An internal note was added to a conversation (never sent to the customer). */
+export type NoteAddedEvent = {
+  workspaceId: number
+  conversationId: number
+  messageId: number
+  authorId: number
+  /** Users mentioned in the note (each got an `inbox.mention` notification). */
+  mentionedUserIds: number[]
+}
+
+declare module '@adonisjs/core/types' {
+  interface EventsList {
+    'inbox:conversation_updated': ConversationUpdatedEvent
+    'inbox:note_added': NoteAddedEvent
+  }
+}

@@ -149,7 +149,8 @@ export type InboxPageProps = {
 /** One item of a realtime push on `workspaces/<id>/inbox` (payload `{ items }`). */
 export type InboxPushItem =
   | {
-      kind: 'message.received' | 'message.queued' | 'message.status'
+      /** `note.created`: an internal note was added (never sent to the customer). */
+      kind: 'message.received' | 'message.queued' | 'message.status' | 'note.created'
       conversation: string
       message: string
       status: string
@@ -161,6 +162,8 @@ export type InboxPushItem =
       conversation: string
       /** What changed: status, assignee, team, tags, priority, read. */
       changes: string[]
+      /** The conversation's status after the change. */
+      status?: string
       assignee?: string | null
     }
   | {

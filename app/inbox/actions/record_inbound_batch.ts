@@ -11,6 +11,7 @@ import type Channel from '#channels/models/channel'
 import type { NormalizedMessage } from '#channels/webhooks/normalize_meta'
 import { tenancy } from '#core/tenancy/context'
 import { lightTransaction } from '#core/helpers/db_errors'
+import { previewOf, reopenCutoff } from '#inbox/services/conversation_metrics'
 
 export type InboundItem = { channel: Channel; item: NormalizedMessage }
 
@@ -150,7 +151,9 @@ export async function recordInboundBatch(items: InboundItem[]): Promise<Recorded
     const open = await Conversation.query({ client: trx })
       .whereIn('contact_id', [...new Set([...contacts.values()].map((c) => c.id))])
       .whereIn('channel_id', [...new Set(fresh.map(({ channel }) => channel.id))])
-      .whereNot('status', 'resolved')
+      .where((where) =>
+        where.whereNot('status', 'resolved').orWhere('resolved_at', '>=', reopenCutoff())
+      )
       .orderBy('id', 'desc')
     for (const conversation of open) {
       const key = keyOf(conversation.contactId, conversation.channelId)
@@ -211,23 +214,37 @@ export async function recordInboundBatch(items: InboundItem[]): Promise<Recorded
     )
 
     // Conversations: unread count, last message / inbound times (never
-    // backwards), snoozed or pending ones reopened. Grouped so that
-    // conversations with the same change share one UPDATE.
-    const perConversation = new Map<Conversation, { count: number; at: DateTime }>()
+    // backwards) with the newest message's preview, snoozed, pending and
+    // recently resolved ones reopened (resolved: reopen_count + 1).
+    // Grouped so that conversations with the same change share one UPDATE;
+    // the preview goes per conversation through one CASE. On MySQL the SET
+    // list is evaluated left to right on the updated row: the preview
+    // precedes last_message_at and the reopen columns precede status.
+    const perConversation = new Map<
+      Conversation,
+      { count: number; at: DateTime; preview: string }
+    >()
     for (const entry of fresh) {
       const conversation = conversationOf.get(entry)!
       const at = atOf(entry.item)
+      const preview = previewOf(entry.item.type, entry.item.body)
       const current = perConversation.get(conversation)
-      if (!current) perConversation.set(conversation, { count: 1, at })
+      if (!current) perConversation.set(conversation, { count: 1, at, preview })
       else {
         current.count += 1
-        if (current.at < at) current.at = at
+        if (current.at <= at) {
+          current.at = at
+          current.preview = preview
+        }
       }
     }
     const changes = groupBy([...perConversation.entries()], ([, c]) => `${c.count}|${sql(c.at)}`)
     for (const pairs of changes.values()) {
       const { count, at } = pairs[0][1]
       const when = sql(at)
+      const previewCase =
+        'CASE id ' + pairs.map(() => 'WHEN ? THEN ?').join(' ') + ' ELSE last_message_preview END'
+      const previewBindings = pairs.flatMap(([conversation, c]) => [conversation.id, c.preview])
       await Conversation.query({ client: trx })
         .whereIn(
           'id',
@@ -235,6 +252,14 @@ export async function recordInboundBatch(items: InboundItem[]): Promise<Recorded
         )
         .update({
           unread_count: trx.knexRawQuery('unread_count + ?', [count]),
+          last_message_preview: trx.knexRawQuery(
+            `CASE WHEN last_message_at IS NULL OR last_message_at <= ? THEN ${previewCase} ELSE last_message_preview END`,
+            [when, ...previewBindings]
+          ),
+          last_message_direction: trx.knexRawQuery(
+            "CASE WHEN last_message_at IS NULL OR last_message_at <= ? THEN 'in' ELSE last_message_direction END",
+            [when]
+          ),
           last_message_at: trx.knexRawQuery(
             'CASE WHEN last_message_at IS NULL OR last_message_at < ? THEN ? ELSE last_message_at END',
             [when, when]
@@ -243,8 +268,18 @@ export async function recordInboundBatch(items: InboundItem[]): Promise<Recorded
             'CASE WHEN last_inbound_at IS NULL OR last_inbound_at < ? THEN ? ELSE last_inbound_at END',
             [when, when]
           ),
+          reopen_count: trx.knexRawQuery(
+            "reopen_count + CASE WHEN status = 'resolved' THEN 1 ELSE 0 END"
+          ),
+          reopened_at: trx.knexRawQuery(
+            "CASE WHEN status = 'resolved' THEN ? ELSE reopened_at END",
+            [now]
+          ),
+          snoozed_until: trx.knexRawQuery(
+            "CASE WHEN status = 'open' THEN snoozed_until ELSE NULL END"
+          ),
           status: trx.knexRawQuery(
-            "CASE WHEN status IN ('snoozed', 'pending') THEN 'open' ELSE status END"
+            "CASE WHEN status IN ('snoozed', 'pending', 'resolved') THEN 'open' ELSE status END"
           ),
           updated_at: now,
         })

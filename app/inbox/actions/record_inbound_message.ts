@@ -10,6 +10,7 @@ import type Channel from '#channels/models/channel'
 import type { NormalizedMessage } from '#channels/webhooks/normalize_meta'
 import { isUniqueViolation } from '#core/helpers/db_errors'
 import { tenancy } from '#core/tenancy/context'
+import { previewOf, reopenCutoff } from '#inbox/services/conversation_metrics'
 
 export type RecordedInbound = { message: Message; created: boolean }
 
@@ -53,6 +54,11 @@ async function upsertContact(
   return contact
 }
 
+/**
+ * The conversation an inbound message belongs to: the contact's latest
+ * on this channel that is not resolved, or was resolved within the last
+ * REOPEN_RESOLVED_WITHIN_DAYS (it is reopened); else a new one.
+ */
 async function conversationFor(
   trx: TransactionClientContract,
   contact: Contact,
@@ -61,7 +67,9 @@ async function conversationFor(
   const existing = await Conversation.query({ client: trx })
     .where('contact_id', contact.id)
     .where('channel_id', channel.id)
-    .whereNot('status', 'resolved')
+    .where((where) =>
+      where.whereNot('status', 'resolved').orWhere('resolved_at', '>=', reopenCutoff())
+    )
     .orderBy('id', 'desc')
     .first()
   if (existing) return existing
@@ -98,12 +106,21 @@ async function attempt(channel: Channel, item: NormalizedMessage): Promise<Recor
     )
     conversation.useTransaction(trx)
     conversation.unreadCount = (conversation.unreadCount ?? 0) + 1
-    if (!conversation.lastMessageAt || conversation.lastMessageAt < at)
+    if (!conversation.lastMessageAt || conversation.lastMessageAt <= at) {
       conversation.lastMessageAt = at
+      conversation.lastMessagePreview = previewOf(item.type, item.body)
+      conversation.lastMessageDirection = 'in'
+    }
     if (!conversation.lastInboundAt || conversation.lastInboundAt < at)
       conversation.lastInboundAt = at
-    if (conversation.status === 'snoozed' || conversation.status === 'pending') {
+    // A customer writing again reopens the conversation.
+    if (conversation.status === 'resolved') {
+      conversation.reopenCount = (conversation.reopenCount ?? 0) + 1
+      conversation.reopenedAt = DateTime.now()
+    }
+    if (conversation.status !== 'open') {
       conversation.status = 'open'
+      conversation.snoozedUntil = null
     }
     await conversation.save()
     return { message, created: true }

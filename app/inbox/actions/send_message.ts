@@ -1,13 +1,21 @@
 import { DateTime } from 'luxon'
 import emitter from '@adonisjs/core/services/emitter'
+import db from '@adonisjs/lucid/services/db'
+import { affectedRows } from '#core/helpers/db_errors'
 import Message from '#inbox/models/message'
-import type Conversation from '#inbox/models/conversation'
 import type { OutboundContent } from '#channels/driver'
 import { OutsideServiceWindowException } from '#inbox/exceptions/outside_service_window_exception'
 import { tenancy } from '#core/tenancy/context'
 import { queue } from '#core/queue/main'
 import { SEND_MAX_ATTEMPTS } from '#inbox/jobs/send_message_job'
 import { filterOutbound } from '#core/plugin_host/outbound'
+import Conversation from '#inbox/models/conversation'
+import {
+  previewOf,
+  recordAgentHandled,
+  sqlTime,
+  syncStored,
+} from '#inbox/services/conversation_metrics'
 
 function summary(content: OutboundContent): string | null {
   switch (content.type) {
@@ -32,12 +40,24 @@ function summary(content: OutboundContent): string | null {
  * Queues an outbound message and returns at once; the `messages.send` job
  * delivers it through the channel driver. Free-form content outside the
  * 24-hour customer service window is refused here, whoever asks.
+ *
+ * `media`: an attachment already stored on the drive (the composer checks
+ * it against Meta's limits first); the send job uploads it to the
+ * provider when the content carries no media id or link.
+ *
+ * The conversation's list fields (last message time, preview, direction)
+ * follow. A message with `sentById` is an agent reply: it bumps
+ * `agent_reply_count`, sets the first response time once (from the
+ * conversation's first inbound message) and records the agent as having
+ * handled the conversation. Automatic sends (no `sentById`) count as none
+ * of these.
  */
 export async function sendMessage(input: {
   conversation: Conversation
   content: OutboundContent
   replyTo?: string | null
   sentById?: number | null
+  media?: { path: string; mime: string } | null
 }): Promise<Message> {
   const { conversation } = input
   if (input.content.type !== 'template' && !conversation.isServiceWindowOpen()) {
@@ -60,12 +80,18 @@ export async function sendMessage(input: {
     status: 'queued',
     replyToProviderId: input.replyTo ?? null,
     sentById: input.sentById ?? null,
+    mediaPath: input.media?.path ?? null,
+    mediaMime: input.media?.mime ?? null,
     attempts: 0,
   })
-  conversation.lastMessageAt = DateTime.now()
+  const now = DateTime.now()
+  conversation.lastMessageAt = now
+  conversation.lastMessagePreview = previewOf(content.type, message.body)
+  conversation.lastMessageDirection = 'out'
   await conversation.save()
 
   const workspaceId = tenancy.workspaceId()
+  if (input.sentById) await countAgentReply(workspaceId, conversation, input.sentById, now)
   await queue().dispatch(
     'messages.send',
     { messageId: message.id },
@@ -83,4 +109,52 @@ export async function sendMessage(input: {
     messageId: message.id,
   })
   return message
+}
+
+/**
+ * Agent reply metrics, written atomically (two agents may answer at
+ * once): the reply count, and the first response time unless already set,
+ * measured from the conversation's first inbound message.
+ */
+async function countAgentReply(
+  workspaceId: number,
+  conversation: Conversation,
+  userId: number,
+  now: DateTime
+) {
+  const update: Record<string, unknown> = {
+    agent_reply_count: db.knexRawQuery('agent_reply_count + 1'),
+  }
+  let firstResponse: { at: DateTime; seconds: number } | null = null
+  if (!conversation.firstResponseAt) {
+    const first = await Message.query()
+      .where('conversation_id', conversation.id)
+      .where('direction', 'in')
+      .orderBy('id', 'asc')
+      .select('provider_timestamp', 'created_at')
+      .first()
+    const since = first ? (first.providerTimestamp ?? first.createdAt) : conversation.createdAt
+    firstResponse = {
+      at: now,
+      seconds: Math.max(0, Math.round(now.diff(since as DateTime, 'seconds').seconds)),
+    }
+  }
+  await Conversation.query().where('id', conversation.id).update(update)
+  if (firstResponse) {
+    const claimed = await Conversation.query()
+      .where('id', conversation.id)
+      .whereNull('first_response_at')
+      .update({
+        first_response_at: sqlTime(firstResponse.at),
+        first_response_seconds: firstResponse.seconds,
+      })
+    if (affectedRows(claimed) > 0) {
+      syncStored(conversation, {
+        firstResponseAt: firstResponse.at,
+        firstResponseSeconds: firstResponse.seconds,
+      })
+    }
+  }
+  syncStored(conversation, { agentReplyCount: Number(conversation.agentReplyCount ?? 0) + 1 })
+  await recordAgentHandled(workspaceId, conversation.id, userId, 'reply', now)
 }

@@ -4,7 +4,8 @@ import type { JobContext } from '#core/queue/types'
 import Message from '#inbox/models/message'
 import Conversation from '#inbox/models/conversation'
 import Channel from '#channels/models/channel'
-import { ChannelSendError, type OutboundContent } from '#channels/driver'
+import drive from '@adonisjs/drive/services/main'
+import { ChannelSendError, type ChannelDriver, type OutboundContent } from '#channels/driver'
 import { channelDrivers } from '#channels/registry'
 import { circuitBreaker } from '#channels/circuit_breaker'
 import { channelRateLimiter } from '#channels/rate_limiter'
@@ -29,6 +30,34 @@ async function fail(message: Message, error: { code: number | null; title: strin
   })
 }
 
+const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'document', 'sticker'])
+
+/**
+ * An attachment stored on the drive (composer uploads) is uploaded to the
+ * provider on the first attempt; the media id is kept in the payload so a
+ * retry does not upload it again (uploaded ids live 30 days at Meta).
+ */
+async function withUploadedMedia(
+  message: Message,
+  channel: Channel,
+  driver: ChannelDriver
+): Promise<OutboundContent> {
+  const content = (message.payload as { content: OutboundContent }).content
+  if (!MEDIA_TYPES.has(content.type) || !message.mediaPath) return content
+  const media = content as Extract<OutboundContent, { mediaId?: string }>
+  if (media.mediaId || media.link) return content
+  const bytes = await drive.use().getBytes(message.mediaPath)
+  const { mediaId } = await driver.uploadMedia(channel.credentials(), {
+    bytes,
+    mimeType: message.mediaMime ?? 'application/octet-stream',
+    filename: media.filename ?? message.mediaPath.split('/').pop() ?? 'file',
+  })
+  const uploaded = { ...media, mediaId } as OutboundContent
+  message.payload = { ...message.payload, content: uploaded }
+  await message.save()
+  return uploaded
+}
+
 /**
  * The `messages.send` job. Sends one queued message through its channel's
  * driver, honouring the channel's circuit breaker and its rate limiter
@@ -38,7 +67,10 @@ async function fail(message: Message, error: { code: number | null; title: strin
  */
 export async function sendMessageJob(payload: { messageId: number }, job: JobContext) {
   const message = await Message.find(payload.messageId)
-  if (!message || !['queued', 'sending'].includes(message.status)) return
+  // Notes (direction 'note') never reach a driver.
+  if (!message || message.direction !== 'out' || !['queued', 'sending'].includes(message.status)) {
+    return
+  }
 
   const conversation = await Conversation.query()
     .where('id', message.conversationId)
@@ -63,13 +95,15 @@ export async function sendMessageJob(payload: { messageId: number }, job: JobCon
 
   try {
     // The breaker fails fast (CircuitOpenError, action 'wait') while open.
-    const result = await circuitBreaker.run(channel.id, () =>
-      channelDrivers.get(channel.driver).send(channel.credentials(), {
+    const result = await circuitBreaker.run(channel.id, async () => {
+      const driver = channelDrivers.get(channel.driver)
+      const content = await withUploadedMedia(message, channel, driver)
+      return driver.send(channel.credentials(), {
         to,
-        content: (message.payload as { content: OutboundContent }).content,
+        content,
         replyTo: message.replyToProviderId ?? undefined,
       })
-    )
+    })
     message.merge({
       status: 'sent',
       providerMessageId: result.providerMessageId,

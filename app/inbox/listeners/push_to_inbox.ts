@@ -1,7 +1,16 @@
 import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
 import { broadcast } from '#core/realtime'
-import type { MessageEvent } from '#inbox/events'
+import type {
+  ConversationAssignedEvent,
+  ConversationTaggedEvent,
+  ConversationUpdatedEvent,
+  MessageEvent,
+  NoteAddedEvent,
+} from '#inbox/events'
+import type { InboxPushItem } from '#inbox/types'
+
+export type { InboxPushItem }
 
 /**
  * Pushes inbox changes to the browsers of a workspace over Transmit, on
@@ -10,47 +19,158 @@ import type { MessageEvent } from '#inbox/events'
  * 1,000 messages costs one query and one push, not a thousand. Only
  * public ids leave the server.
  *
+ * Items: `message.*` (with the conversation's assignee, so a browser
+ * knows a message is for "me"), `conversation.updated` (status,
+ * assignee, team, tags, priority, read), `note.created` and
+ * `note.mention` (mentioned members).
+ *
  * From a separate worker process the push reaches browsers through
  * Transmit's Redis transport (REDIS_HOST set); in the embedded setup the
  * worker runs inside the web process.
  */
-export type InboxPushItem = {
-  kind: 'message.received' | 'message.queued' | 'message.status'
-  conversation: string
-  message: string
-  status: string
+type MessageKind = 'message.received' | 'message.queued' | 'message.status' | 'note.created'
+type Pending = {
+  messages: { kind: MessageKind; messageId: number; mentioned?: number[] }[]
+  conversations: Map<number, Set<string>>
 }
 
 const FLUSH_AFTER_MS = 25
-const pending = new Map<number, { events: (MessageEvent & { kind: InboxPushItem['kind'] })[] }>()
+const pending = new Map<number, Pending>()
 let timer: NodeJS.Timeout | null = null
 
-async function flushWorkspace(
-  workspaceId: number,
-  events: (MessageEvent & { kind: InboxPushItem['kind'] })[]
-) {
+function entryOf(workspaceId: number): Pending {
+  let entry = pending.get(workspaceId)
+  if (!entry) {
+    entry = { messages: [], conversations: new Map() }
+    pending.set(workspaceId, entry)
+  }
+  if (!timer) {
+    timer = setTimeout(() => void flushInboxPushes(), FLUSH_AFTER_MS)
+    timer.unref?.()
+  }
+  return entry
+}
+
+type Row = {
+  kind: string
+  id: number
+  public_id: string
+  status: string
+  conversation: string
+  assignee: string | null
+  mentioned: string | null
+}
+
+/**
+ * One query per flush: the messages (with their conversation and its
+ * assignee) UNION ALL the updated conversations (with their assignee),
+ * plus the mentioned members' public ids when a note mentions someone.
+ */
+async function flushWorkspace(workspaceId: number, entry: Pending) {
+  const messageIds = [...new Set(entry.messages.map((event) => event.messageId))]
+  const conversationIds = [...entry.conversations.keys()]
+  const mentionedIds = [...new Set(entry.messages.flatMap((event) => event.mentioned ?? []))]
+
   // Explicitly scoped: listeners run outside any request's tenant context.
-  const rows: { id: number; public_id: string; status: string; conversation: string }[] = await db
+  const messageQuery = db
     .from('messages')
     .join('conversations', 'conversations.id', 'messages.conversation_id')
+    .leftJoin('memberships', (join) => {
+      join
+        .on('memberships.workspace_id', 'conversations.workspace_id')
+        .andOn('memberships.user_id', 'conversations.assignee_id')
+    })
     .where('messages.workspace_id', workspaceId)
-    .whereIn('messages.id', [...new Set(events.map((event) => event.messageId))])
+    .whereIn('messages.id', messageIds.length ? messageIds : [0])
     .select(
+      db.raw("'m' as kind"),
       'messages.id',
       'messages.public_id',
       'messages.status',
-      'conversations.public_id as conversation'
+      'conversations.public_id as conversation',
+      'memberships.public_id as assignee',
+      db.raw('NULL as mentioned')
     )
-  const byId = new Map(rows.map((row) => [Number(row.id), row]))
+  const conversationQuery = db
+    .from('conversations')
+    .leftJoin('memberships', (join) => {
+      join
+        .on('memberships.workspace_id', 'conversations.workspace_id')
+        .andOn('memberships.user_id', 'conversations.assignee_id')
+    })
+    .where('conversations.workspace_id', workspaceId)
+    .whereIn('conversations.id', conversationIds.length ? conversationIds : [0])
+    .select(
+      db.raw("'c' as kind"),
+      'conversations.id',
+      'conversations.public_id',
+      'conversations.status',
+      'conversations.public_id as conversation',
+      'memberships.public_id as assignee',
+      db.raw('NULL as mentioned')
+    )
+  const mentionQuery = db
+    .from('memberships')
+    .where('memberships.workspace_id', workspaceId)
+    .whereIn('memberships.user_id', mentionedIds.length ? mentionedIds : [0])
+    .select(
+      db.raw("'u' as kind"),
+      'memberships.user_id as id',
+      'memberships.public_id',
+      db.raw("'' as status"),
+      db.raw("'' as conversation"),
+      db.raw('NULL as assignee'),
+      'memberships.public_id as mentioned'
+    )
+  const parts = [
+    messageIds.length ? messageQuery : null,
+    conversationIds.length ? conversationQuery : null,
+    mentionedIds.length ? mentionQuery : null,
+  ].filter((part) => part !== null)
+  if (!parts.length) return
+  const [first, ...rest] = parts
+  const rows: Row[] = rest.length ? await first.unionAll(rest as any, true) : await first
+
+  const messages = new Map<number, Row>()
+  const conversations = new Map<number, Row>()
+  const members = new Map<number, string>()
+  for (const row of rows) {
+    if (row.kind === 'm') messages.set(Number(row.id), row)
+    else if (row.kind === 'c') conversations.set(Number(row.id), row)
+    else members.set(Number(row.id), row.public_id)
+  }
+
   const items: InboxPushItem[] = []
-  for (const event of events) {
-    const row = byId.get(event.messageId)
+  for (const event of entry.messages) {
+    const row = messages.get(event.messageId)
     if (!row) continue
     items.push({
       kind: event.kind,
       conversation: row.conversation,
       message: row.public_id,
       status: row.status,
+      assignee: row.assignee ?? null,
+    })
+    if (event.kind === 'note.created' && event.mentioned?.length) {
+      items.push({
+        kind: 'note.mention',
+        conversation: row.conversation,
+        message: row.public_id,
+        mentioned: event.mentioned
+          .map((userId) => members.get(userId))
+          .filter((id): id is string => !!id),
+      })
+    }
+  }
+  for (const [conversationId, changes] of entry.conversations) {
+    const row = conversations.get(conversationId)
+    if (!row) continue
+    items.push({
+      kind: 'conversation.updated',
+      conversation: row.public_id,
+      changes: [...changes],
+      status: row.status,
+      assignee: row.assignee ?? null,
     })
   }
   if (items.length) await broadcast(workspaceId, 'inbox', { items })
@@ -62,9 +182,9 @@ export async function flushInboxPushes() {
   timer = null
   const batches = [...pending.entries()]
   pending.clear()
-  for (const [workspaceId, { events }] of batches) {
+  for (const [workspaceId, entry] of batches) {
     try {
-      await flushWorkspace(workspaceId, events)
+      await flushWorkspace(workspaceId, entry)
     } catch (error) {
       // Realtime is best effort: the inbox reloads what it missed.
       logger.warn({ err: error, workspaceId }, 'realtime: inbox push failed')
@@ -72,12 +192,45 @@ export async function flushInboxPushes() {
   }
 }
 
-export function queueInboxPush(kind: InboxPushItem['kind'], event: MessageEvent) {
-  const entry = pending.get(event.workspaceId) ?? { events: [] }
-  entry.events.push({ ...event, kind })
-  pending.set(event.workspaceId, entry)
-  if (!timer) {
-    timer = setTimeout(() => void flushInboxPushes(), FLUSH_AFTER_MS)
-    timer.unref?.()
+export function queueInboxPush(
+  kind: 'message.received' | 'message.queued' | 'message.status',
+  event: MessageEvent
+) {
+  entryOf(event.workspaceId).messages.push({ kind, messageId: event.messageId })
+}
+
+function queueConversationChange(
+  workspaceId: number,
+  conversationIds: number[],
+  changes: string[]
+) {
+  const entry = entryOf(workspaceId)
+  for (const id of conversationIds) {
+    const set = entry.conversations.get(id) ?? new Set<string>()
+    for (const change of changes) set.add(change)
+    entry.conversations.set(id, set)
   }
+}
+
+export function pushConversationUpdated(event: ConversationUpdatedEvent) {
+  queueConversationChange(event.workspaceId, event.conversationIds, event.changes)
+}
+
+export function pushConversationAssigned(event: ConversationAssignedEvent) {
+  const changes: string[] = []
+  if (event.fromUserId !== event.toUserId) changes.push('assignee')
+  if (event.fromTeamId !== event.toTeamId) changes.push('team')
+  queueConversationChange(event.workspaceId, [event.conversationId], changes)
+}
+
+export function pushConversationTagged(event: ConversationTaggedEvent) {
+  queueConversationChange(event.workspaceId, event.conversationIds, ['tags'])
+}
+
+export function pushNoteAdded(event: NoteAddedEvent) {
+  entryOf(event.workspaceId).messages.push({
+    kind: 'note.created',
+    messageId: event.messageId,
+    mentioned: event.mentionedUserIds,
+  })
 }

@@ -80,6 +80,10 @@ export default class Conversation extends compose(BaseModel, withTenancy, withPu
   @column()
   declare reopenCount: number
 
+  /** When the current cycle started after a resolution (migration 0047). */
+  @column.dateTime()
+  declare reopenedAt: DateTime | null
+
   @column({ serializeAs: null })
   declare awaySentPeriod: string | null
 

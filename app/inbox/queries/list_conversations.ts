@@ -1,0 +1,343 @@
+import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
+import { getCountryCallingCode, type CountryCode } from 'libphonenumber-js'
+import type { ConversationFilters, ConversationPage, InboxStatus, InboxView } from '#inbox/types'
+import { whereVisible, type InboxScope } from '#inbox/queries/inbox_scope'
+import { LIST_COLUMNS, listItems, type ConversationRow } from '#inbox/queries/serialize'
+import { ViewNotAllowedException } from '#inbox/exceptions/inbox_exceptions'
+
+export const VIEWS: InboxView[] = ['mine', 'unassigned', 'teams', 'all']
+export const STATUSES: InboxStatus[] = ['open', 'pending', 'snoozed', 'resolved']
+export const DEFAULT_LIMIT = 30
+export const MAX_LIMIT = 100
+
+/**
+ * The view a member lands on: `all` with `inbox.view_all` (supervisors
+ * watch the whole workspace), else `mine`.
+ */
+export function defaultView(scope: Pick<InboxScope, 'canViewAll'>): InboxView {
+  return scope.canViewAll ? 'all' : 'mine'
+}
+
+const text = (value: unknown, max = 200) =>
+  typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, max) : undefined
+
+/**
+ * Query string → filters, leniently: unknown values are dropped rather
+ * than refused (a stale bookmark still opens the inbox).
+ */
+export function parseFilters(qs: Record<string, unknown>, scope: InboxScope): ConversationFilters {
+  const filters: ConversationFilters = {}
+  const view = text(qs.view) as InboxView | undefined
+  filters.view = view && VIEWS.includes(view) ? view : defaultView(scope)
+  const status = text(qs.status)
+  filters.status =
+    status === 'any' || STATUSES.includes(status as InboxStatus)
+      ? (status as InboxStatus | 'any')
+      : 'open'
+  for (const key of ['assignee', 'team', 'channel', 'q', 'cursor'] as const) {
+    const value = text(qs[key], key === 'cursor' ? 400 : 200)
+    if (value) filters[key] = value
+  }
+  const tags = Array.isArray(qs.tags) ? qs.tags.join(',') : text(qs.tags, 2000)
+  if (tags) {
+    filters.tags = [
+      ...new Set(
+        tags
+          .split(',')
+          .map((tag) => tag.trim())
+          .filter(Boolean)
+      ),
+    ].slice(0, 20)
+  }
+  for (const key of ['from', 'to'] as const) {
+    const value = text(qs[key], 40)
+    if (value && DateTime.fromISO(value).isValid) filters[key] = value
+  }
+  if (qs.unread === true || qs.unread === 'true' || qs.unread === '1') filters.unread = true
+  const priority = Number(qs.priority)
+  if (qs.priority !== undefined && qs.priority !== '' && Number.isInteger(priority)) {
+    filters.priority = Math.min(4, Math.max(0, priority))
+  }
+  const limit = Number(qs.limit)
+  if (Number.isInteger(limit) && limit > 0) filters.limit = Math.min(MAX_LIMIT, limit)
+  // contact[name]=…, contact[phone]=… (or contact.name=… flat keys)
+  const contact: Record<string, string> = {}
+  const nested = qs.contact
+  if (nested && typeof nested === 'object' && !Array.isArray(nested)) {
+    for (const [key, value] of Object.entries(nested)) {
+      const clean = text(value, 100)
+      if (clean) contact[key] = clean
+    }
+  }
+  for (const [key, value] of Object.entries(qs)) {
+    if (!key.startsWith('contact.')) continue
+    const clean = text(value, 100)
+    if (clean) contact[key.slice('contact.'.length)] = clean
+  }
+  if (Object.keys(contact).length) filters.contact = contact
+  return filters
+}
+
+/** Opaque cursor: base64url of the last row's sort key (stored value, id). */
+export function encodeCursor(lastMessageAt: unknown, id: number): string {
+  let at: string | null = null
+  if (lastMessageAt instanceof Date) {
+    at = DateTime.fromJSDate(lastMessageAt).toUTC().toFormat('yyyy-LL-dd HH:mm:ss.SSS')
+  } else if (lastMessageAt !== null && lastMessageAt !== undefined) {
+    at = String(lastMessageAt)
+  }
+  return Buffer.from(JSON.stringify([at, id])).toString('base64url')
+}
+
+export function decodeCursor(cursor: string): { at: string | null; id: number } | null {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    if (!Number.isInteger(id) || (at !== null && typeof at !== 'string')) return null
+    return { at, id }
+  } catch {
+    return null
+  }
+}
+
+/** Characters with a meaning in MySQL's boolean full-text mode, and LIKE's wildcards. */
+const BOOLEAN_OPERATORS = /[+\-><()~*"@]/g
+const escapeLike = (value: string) => value.replace(/[!%_]/g, (char) => `!${char}`)
+
+/** `column LIKE pattern` with `!` as the escape character (same SQL on SQLite and MySQL). */
+function like(builder: any, column: string, pattern: string, or = false) {
+  return builder[or ? 'orWhereRaw' : 'whereRaw'](`${column} LIKE ? ESCAPE '!'`, [pattern])
+}
+/** InnoDB's default `innodb_ft_min_token_size`: shorter words are not indexed. */
+const FULLTEXT_MIN_WORD = 3
+
+/**
+ * `+word*` for every word of the user's query (operators stripped), so all
+ * words must appear, each as a prefix. Null when no word is long enough
+ * for the index.
+ */
+export function booleanQuery(q: string): string | null {
+  const words = q
+    .replace(BOOLEAN_OPERATORS, ' ')
+    .split(/\s+/)
+    .filter((word) => word.length >= FULLTEXT_MIN_WORD)
+    .slice(0, 10)
+  return words.length ? words.map((word) => `+${word}*`).join(' ') : null
+}
+
+const sqlTime = (at: DateTime) => at.toFormat('yyyy-LL-dd HH:mm:ss')
+
+/** The ids behind the public ids of the filters (one query each, only those given). */
+async function resolveIds(workspaceId: number, filters: ConversationFilters) {
+  const one = async (table: string, publicId: string | undefined, column = 'id') => {
+    if (!publicId) return undefined
+    const row = await db
+      .from(table)
+      .where('workspace_id', workspaceId)
+      .where('public_id', publicId)
+      .select(column)
+      .first()
+    return row ? Number(row[column]) : null
+  }
+  const assignee =
+    filters.assignee === 'none' ? 'none' : await one('memberships', filters.assignee, 'user_id')
+  const team = filters.team === 'none' ? 'none' : await one('teams', filters.team)
+  const channel = await one('channels', filters.channel)
+  let tags: number[] | null | undefined
+  if (filters.tags?.length) {
+    const rows = await db
+      .from('tags')
+      .where('workspace_id', workspaceId)
+      .whereIn('public_id', filters.tags)
+      .select('id')
+    tags = rows.length === filters.tags.length ? rows.map((row) => Number(row.id)) : null
+  }
+  return { assignee, team, channel, tags }
+}
+
+/**
+ * One page of the conversation list for a member: view, status and the
+ * combinable filters, newest activity first, keyset-paginated on
+ * (last_message_at desc, id desc) so new conversations arriving between
+ * pages never cause duplicates or gaps. Reference data (contacts,
+ * channels, tags, agents, teams) comes in one query per kind.
+ */
+export async function listConversations(
+  scope: InboxScope,
+  filters: ConversationFilters
+): Promise<ConversationPage> {
+  const { workspaceId } = scope
+  const view = filters.view ?? defaultView(scope)
+  if (view === 'all' && !scope.canViewAll) throw new ViewNotAllowedException()
+  const limit = Math.min(MAX_LIMIT, Math.max(1, filters.limit ?? DEFAULT_LIMIT))
+  const empty: ConversationPage = { items: [], nextCursor: null }
+
+  const ids = await resolveIds(workspaceId, filters)
+  if (ids.assignee === null || ids.team === null || ids.channel === null || ids.tags === null) {
+    return empty
+  }
+
+  const query = db.from('conversations').where('conversations.workspace_id', workspaceId)
+
+  // The view, then what the member may see at all.
+  if (view === 'mine') query.where('conversations.assignee_id', scope.userId)
+  else if (view === 'unassigned') query.whereNull('conversations.assignee_id')
+  else if (view === 'teams') {
+    if (!scope.teamIds.length) return empty
+    query.whereIn('conversations.team_id', scope.teamIds)
+  }
+  whereVisible(query, scope)
+
+  const status = filters.status ?? 'open'
+  if (status !== 'any') query.where('conversations.status', status)
+  if (ids.assignee === 'none') query.whereNull('conversations.assignee_id')
+  else if (ids.assignee !== undefined) query.where('conversations.assignee_id', ids.assignee)
+  if (ids.team === 'none') query.whereNull('conversations.team_id')
+  else if (ids.team !== undefined) query.where('conversations.team_id', ids.team)
+  if (ids.channel !== undefined) query.where('conversations.channel_id', ids.channel)
+  for (const tagId of ids.tags ?? []) {
+    query.whereExists((sub) => {
+      sub
+        .from('conversation_tags')
+        .where('conversation_tags.workspace_id', workspaceId)
+        .whereRaw('conversation_tags.conversation_id = conversations.id')
+        .where('conversation_tags.tag_id', tagId)
+    })
+  }
+  if (filters.from) {
+    query.where('conversations.last_message_at', '>=', sqlTime(DateTime.fromISO(filters.from)))
+  }
+  if (filters.to) {
+    // A date alone means the whole day.
+    const to = DateTime.fromISO(filters.to)
+    const end = /^\d{4}-\d{2}-\d{2}$/.test(filters.to)
+      ? to.plus({ days: 1 })
+      : to.plus({ seconds: 1 })
+    query.where('conversations.last_message_at', '<', sqlTime(end))
+  }
+  if (filters.unread) query.where('conversations.unread_count', '>', 0)
+  if (filters.priority !== undefined && filters.priority > 0) {
+    query.where('conversations.priority', '>=', filters.priority)
+  }
+  if (filters.contact && !applyContactFilters(query, workspaceId, filters.contact)) return empty
+  if (filters.q) applySearch(query, workspaceId, filters.q)
+
+  if (filters.cursor) {
+    const cursor = decodeCursor(filters.cursor)
+    if (cursor) {
+      const at = cursor.at
+      query.where((where) => {
+        if (at === null) {
+          where.whereNull('conversations.last_message_at').where('conversations.id', '<', cursor.id)
+        } else {
+          where
+            .where('conversations.last_message_at', '<', at)
+            .orWhere((same) =>
+              same
+                .where('conversations.last_message_at', at)
+                .where('conversations.id', '<', cursor.id)
+            )
+            .orWhereNull('conversations.last_message_at')
+        }
+      })
+    }
+  }
+
+  const rows: ConversationRow[] = await query
+    .select(LIST_COLUMNS)
+    .orderBy('conversations.last_message_at', 'desc')
+    .orderBy('conversations.id', 'desc')
+    .limit(limit + 1)
+
+  const more = rows.length > limit
+  const page = more ? rows.slice(0, limit) : rows
+  const last = page.at(-1)
+  return {
+    items: await listItems(workspaceId, page),
+    nextCursor: more && last ? encodeCursor(last.last_message_at, Number(last.id)) : null,
+  }
+}
+
+/**
+ * Contact fields: name (name or WhatsApp profile name, prefix), phone
+ * (prefix, with or without +), country (ISO code, matched on the phone's
+ * calling code). Fields the contacts table does not have yet (locale,
+ * custom fields: issue 6) are ignored. False when nothing can match.
+ */
+function applyContactFilters(query: any, workspaceId: number, contact: Record<string, string>) {
+  const conditions: ((sub: any) => void)[] = []
+  if (contact.name) {
+    const prefix = `${escapeLike(contact.name)}%`
+    conditions.push((sub) =>
+      sub.where((where: any) =>
+        like(like(where, 'contacts.name', prefix), 'contacts.profile_name', prefix, true)
+      )
+    )
+  }
+  if (contact.phone) {
+    const digits = contact.phone.replace(/[^\d]/g, '')
+    if (!digits) return false
+    conditions.push((sub) => sub.where('contacts.phone', 'like', `+${digits}%`))
+  }
+  if (contact.country) {
+    let code: string
+    try {
+      code = getCountryCallingCode(contact.country.toUpperCase() as CountryCode)
+    } catch {
+      return false
+    }
+    conditions.push((sub) => sub.where('contacts.phone', 'like', `+${code}%`))
+  }
+  if (!conditions.length) return true
+  query.whereIn('conversations.contact_id', (sub: any) => {
+    sub.from('contacts').where('contacts.workspace_id', workspaceId).select('contacts.id')
+    for (const condition of conditions) condition(sub)
+  })
+  return true
+}
+
+/**
+ * Search: contacts whose name, WhatsApp profile name or phone starts with
+ * the query, or conversations with a message containing every word
+ * (MySQL/MariaDB: FULLTEXT MATCH … AGAINST in boolean mode, `+word*`;
+ * SQLite: LIKE '%query%').
+ */
+function applySearch(query: any, workspaceId: number, q: string) {
+  const mysql = db.connection().dialect.name === 'mysql'
+  const prefix = `${escapeLike(q)}%`
+  const digits = q.replace(/[\s\-()+.]/g, '')
+  const phoneLike = /^\d{3,}$/.test(digits) ? `+${digits}%` : null
+  const fulltext = mysql ? booleanQuery(q) : null
+
+  query.where((where: any) => {
+    where.whereIn('conversations.contact_id', (sub: any) => {
+      sub
+        .from('contacts')
+        .where('contacts.workspace_id', workspaceId)
+        .where((names: any) => {
+          like(like(names, 'contacts.name', prefix), 'contacts.profile_name', prefix, true)
+          if (phoneLike) names.orWhere('contacts.phone', 'like', phoneLike)
+        })
+        .select('contacts.id')
+    })
+    if (mysql) {
+      if (fulltext) {
+        where.orWhereIn('conversations.id', (sub: any) => {
+          sub
+            .from('messages')
+            .whereRaw('MATCH(messages.body) AGAINST(? IN BOOLEAN MODE)', [fulltext])
+            .where('messages.workspace_id', workspaceId)
+            .select('messages.conversation_id')
+        })
+      }
+    } else {
+      where.orWhereIn('conversations.id', (sub: any) => {
+        sub
+          .from('messages')
+          .where('messages.workspace_id', workspaceId)
+          .select('messages.conversation_id')
+        like(sub, 'messages.body', `%${escapeLike(q)}%`)
+      })
+    }
+  })
+}

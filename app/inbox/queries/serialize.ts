@@ -1,0 +1,181 @@
+import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
+import { SERVICE_WINDOW_HOURS } from '#inbox/models/conversation'
+import type {
+  AgentRef,
+  ChannelRef,
+  ConversationListItem,
+  InboxStatus,
+  TagRef,
+  TeamRef,
+} from '#inbox/types'
+
+/**
+ * Shared by the list, detail and thread queries: raw rows (mysql2 gives
+ * DATETIME as a Date, SQLite as text) to the JSON of `#inbox/types`, and
+ * the reference data of a page loaded in one query per kind.
+ */
+
+export function toDateTime(value: unknown): DateTime | null {
+  if (value === null || value === undefined || value === '') return null
+  if (value instanceof Date) return DateTime.fromJSDate(value)
+  if (DateTime.isDateTime(value)) return value
+  const text = String(value)
+  const parsed = DateTime.fromSQL(text)
+  return parsed.isValid ? parsed : DateTime.fromISO(text)
+}
+
+export function toIso(value: unknown): string | null {
+  return toDateTime(value)?.toUTC().toISO() ?? null
+}
+
+export function windowEndsAt(lastInboundAt: unknown): string | null {
+  return toDateTime(lastInboundAt)?.plus({ hours: SERVICE_WINDOW_HOURS }).toUTC().toISO() ?? null
+}
+
+/** Members (by user id) as agents: membership public id and name. */
+export async function agentsByUserId(
+  workspaceId: number,
+  userIds: number[]
+): Promise<Map<number, AgentRef>> {
+  const ids = [...new Set(userIds.filter((id) => id !== null && id !== undefined).map(Number))]
+  if (!ids.length) return new Map()
+  const rows = await db
+    .from('memberships')
+    .join('users', 'users.id', 'memberships.user_id')
+    .where('memberships.workspace_id', workspaceId)
+    .whereIn('memberships.user_id', ids)
+    .select('memberships.user_id', 'memberships.public_id', 'users.full_name')
+  return new Map(
+    rows.map((row) => [Number(row.user_id), { id: row.public_id, name: row.full_name }])
+  )
+}
+
+export type ConversationRow = {
+  id: number
+  public_id: string
+  contact_id: number
+  channel_id: number
+  status: string
+  priority: number
+  unread_count: number
+  snoozed_until: unknown
+  last_message_at: unknown
+  last_inbound_at: unknown
+  last_message_preview: string | null
+  last_message_direction: string | null
+  assignee_id: number | null
+  team_id: number | null
+}
+
+/** The columns the list needs. */
+export const LIST_COLUMNS = [
+  'conversations.id',
+  'conversations.public_id',
+  'conversations.contact_id',
+  'conversations.channel_id',
+  'conversations.status',
+  'conversations.priority',
+  'conversations.unread_count',
+  'conversations.snoozed_until',
+  'conversations.last_message_at',
+  'conversations.last_inbound_at',
+  'conversations.last_message_preview',
+  'conversations.last_message_direction',
+  'conversations.assignee_id',
+  'conversations.team_id',
+]
+
+/**
+ * Contacts, channels, tags, assignees and teams of a page of
+ * conversations: one query each, whatever the page size.
+ */
+export async function listItems(
+  workspaceId: number,
+  rows: ConversationRow[]
+): Promise<ConversationListItem[]> {
+  if (!rows.length) return []
+  const ids = rows.map((row) => Number(row.id))
+  const contactIds = [...new Set(rows.map((row) => Number(row.contact_id)))]
+  const channelIds = [...new Set(rows.map((row) => Number(row.channel_id)))]
+  const teamIds = [
+    ...new Set(rows.filter((row) => row.team_id !== null).map((row) => Number(row.team_id))),
+  ]
+
+  const [contacts, channels, tags, agents, teams] = await Promise.all([
+    db
+      .from('contacts')
+      .where('workspace_id', workspaceId)
+      .whereIn('id', contactIds)
+      .select('id', 'public_id', 'name', 'profile_name', 'phone'),
+    db
+      .from('channels')
+      .where('workspace_id', workspaceId)
+      .whereIn('id', channelIds)
+      .select('id', 'public_id', 'name', 'driver'),
+    db
+      .from('conversation_tags')
+      .join('tags', (join) => {
+        join
+          .on('tags.id', 'conversation_tags.tag_id')
+          .andOn('tags.workspace_id', 'conversation_tags.workspace_id')
+      })
+      .where('conversation_tags.workspace_id', workspaceId)
+      .whereIn('conversation_tags.conversation_id', ids)
+      .orderBy('tags.name')
+      .select('conversation_tags.conversation_id', 'tags.public_id', 'tags.name', 'tags.color'),
+    agentsByUserId(
+      workspaceId,
+      rows.filter((row) => row.assignee_id !== null).map((row) => Number(row.assignee_id))
+    ),
+    teamIds.length
+      ? db
+          .from('teams')
+          .where('workspace_id', workspaceId)
+          .whereIn('id', teamIds)
+          .select('id', 'public_id', 'name')
+      : Promise.resolve([]),
+  ])
+
+  const contactById = new Map(contacts.map((row) => [Number(row.id), row]))
+  const channelById = new Map<number, ChannelRef>(
+    channels.map((row) => [
+      Number(row.id),
+      { id: row.public_id, name: row.name, driver: row.driver },
+    ])
+  )
+  const teamById = new Map<number, TeamRef>(
+    teams.map((row: any) => [Number(row.id), { id: row.public_id, name: row.name }])
+  )
+  const tagsByConversation = new Map<number, TagRef[]>()
+  for (const row of tags) {
+    const list = tagsByConversation.get(Number(row.conversation_id)) ?? []
+    list.push({ id: row.public_id, name: row.name, color: row.color })
+    tagsByConversation.set(Number(row.conversation_id), list)
+  }
+
+  return rows.map((row) => {
+    const contact = contactById.get(Number(row.contact_id))
+    return {
+      id: row.public_id,
+      status: row.status as InboxStatus,
+      priority: Number(row.priority ?? 0),
+      unreadCount: Number(row.unread_count ?? 0),
+      snoozedUntil: toIso(row.snoozed_until),
+      lastMessageAt: toIso(row.last_message_at),
+      lastMessagePreview: row.last_message_preview ?? null,
+      lastMessageDirection: (row.last_message_direction ??
+        null) as ConversationListItem['lastMessageDirection'],
+      windowEndsAt: windowEndsAt(row.last_inbound_at),
+      contact: {
+        id: contact?.public_id ?? '',
+        name: contact ? (contact.name ?? contact.profile_name ?? null) : null,
+        phone: contact?.phone ?? null,
+      },
+      channel: channelById.get(Number(row.channel_id)) ?? { id: '', name: '', driver: '' },
+      assignee: row.assignee_id !== null ? (agents.get(Number(row.assignee_id)) ?? null) : null,
+      team: row.team_id !== null ? (teamById.get(Number(row.team_id)) ?? null) : null,
+      tags: tagsByConversation.get(Number(row.id)) ?? [],
+    }
+  })
+}
