@@ -5,48 +5,65 @@
 | webhook_events table directly (app/channels/webhooks/ingestor.ts).
 */
 import { jobs } from '#core/queue/registry'
+import { defineRecurringJob } from '#core/queue/recurring'
 import { downloadInboundMedia } from '#channels/jobs/download_inbound_media'
 import { sendMessageJob } from '#inbox/jobs/send_message_job'
-import { channelHealthCheck, channelHealthSweep } from '#channels/jobs/channel_health'
+import {
+  HEALTH_SWEEP_EVERY_MS,
+  channelHealthCheck,
+  channelHealthSweep,
+} from '#channels/jobs/channel_health'
 import { pruneWebhookEvents } from '#channels/jobs/prune_webhook_events'
 import { scheduledSweepJob } from '#inbox/jobs/send_scheduled_messages'
 import { availabilitySweep } from '#inbox/services/availability'
 import { retentionPurge } from '#inbox/jobs/retention_purge'
 import { sendReceipt } from '#inbox/jobs/send_receipt'
+import { WAKE_SNOOZED_EVERY_MS, wakeSnoozed } from '#inbox/jobs/wake_snoozed'
 
 jobs.register('media.download_inbound', downloadInboundMedia)
 jobs.register('messages.send', sendMessageJob)
-jobs.register('channels.health_sweep', channelHealthSweep)
 jobs.register('channels.health_check', channelHealthCheck)
-jobs.register('webhooks.prune', pruneWebhookEvents)
 jobs.register('inbox.scheduled_sweep', scheduledSweepJob)
 jobs.register('inbox.availability_sweep', availabilitySweep)
 jobs.register('inbox.retention_purge', retentionPurge)
 jobs.register('inbox.receipt', sendReceipt)
 
+/*
+| Recurring platform jobs: one copy each, re-armed after every run
+| (app/core/queue/recurring.ts).
+*/
+defineRecurringJob({
+  name: 'channels.health_sweep',
+  everyMs: HEALTH_SWEEP_EVERY_MS,
+  firstDelayMs: 60_000,
+  run: channelHealthSweep,
+})
+defineRecurringJob({
+  name: 'inbox.wake_snoozed',
+  everyMs: WAKE_SNOOZED_EVERY_MS,
+  run: async () => {
+    await wakeSnoozed()
+  },
+})
+defineRecurringJob({
+  name: 'webhooks.prune',
+  everyMs: 24 * 60 * 60 * 1000,
+  firstDelayMs: 60_000,
+  run: pruneWebhookEvents,
+})
+
 /**
- * Recurring platform jobs: each reschedules itself; the unique key keeps
- * one pending copy whatever the number of workers. Called when a worker
- * starts (queue:work, or `node ace serve` consuming in-process).
+ * Queues the recurring jobs (one copy each whatever the number of
+ * workers). Called when a worker starts (queue:work, or `node ace serve`
+ * consuming in-process).
  */
 export async function scheduleRecurringJobs() {
-  const { scheduleHealthSweep } = await import('#channels/jobs/channel_health')
-  const { queue } = await import('#core/queue/main')
-  await scheduleHealthSweep(60_000)
+  const { scheduleRecurring } = await import('#core/queue/recurring')
+  await scheduleRecurring()
   const { scheduleScheduledSweep } = await import('#inbox/jobs/send_scheduled_messages')
   await scheduleScheduledSweep()
   const { scheduleAvailabilitySweep } = await import('#inbox/services/availability')
   await scheduleAvailabilitySweep()
   const { scheduleRetentionPurge } = await import('#inbox/jobs/retention_purge')
   await scheduleRetentionPurge(10 * 60_000)
-  await queue().dispatch(
-    'webhooks.prune',
-    {},
-    {
-      workspaceId: null,
-      delayMs: 60_000,
-      uniqueKey: 'webhooks.prune',
-      attempts: 1,
-    }
-  )
 }

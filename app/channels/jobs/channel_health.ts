@@ -11,9 +11,10 @@ import { queue } from '#core/queue/main'
 export const HEALTH_SWEEP_EVERY_MS = 5 * 60 * 1000
 
 /**
- * `channels.health_sweep` (platform job): queues one health check per
- * connected or degraded channel, each in its own tenant context, then
- * schedules the next sweep. Reads only channel and workspace ids.
+ * `channels.health_sweep` (recurring platform job, every
+ * HEALTH_SWEEP_EVERY_MS; see start/jobs.ts): queues one health check per
+ * connected or degraded channel, each in its own tenant context. Reads
+ * only channel and workspace ids.
  */
 export async function channelHealthSweep() {
   const rows = await db
@@ -28,20 +29,6 @@ export async function channelHealthSweep() {
       { workspaceId: Number(row.workspace_id), uniqueKey: `health:${row.id}`, attempts: 2 }
     )
   }
-  await scheduleHealthSweep()
-}
-
-export function scheduleHealthSweep(delayMs = HEALTH_SWEEP_EVERY_MS) {
-  return queue().dispatch(
-    'channels.health_sweep',
-    {},
-    {
-      workspaceId: null,
-      delayMs,
-      uniqueKey: 'channels.health_sweep',
-      attempts: 1,
-    }
-  )
 }
 
 /**

@@ -1,10 +1,9 @@
 import { DateTime } from 'luxon'
 import env from '#start/env'
 import db from '@adonisjs/lucid/services/db'
-import { queue } from '#core/queue/main'
 
 /**
- * `webhooks.prune` (platform job, daily): deletes processed and malformed
+ * `webhooks.prune` (recurring platform job, daily; see start/jobs.ts): deletes processed and malformed
  * deliveries older than WEBHOOK_RETENTION_DAYS (default 7). Pending and
  * failed ones stay until someone looks at them.
  */
@@ -16,14 +15,4 @@ export async function pruneWebhookEvents() {
     .whereIn('status', ['processed', 'malformed'])
     .where('received_at', '<', cutoff!)
     .delete()
-  await queue().dispatch(
-    'webhooks.prune',
-    {},
-    {
-      workspaceId: null,
-      delayMs: 24 * 60 * 60 * 1000,
-      uniqueKey: 'webhooks.prune',
-      attempts: 1,
-    }
-  )
 }
