@@ -129,7 +129,7 @@ async function flushWorkspace(workspaceId: number, entry: Pending) {
   ].filter((part) => part !== null)
   if (!parts.length) return
   const [first, ...rest] = parts
-  const rows: Row[] = rest.length ? await first.unionAll(rest as any, true) : await first
+  const rows: Row[] = rest.length ? await first.unionAll(rest as any, false) : await first
 
   const messages = new Map<number, Row>()
   const conversations = new Map<number, Row>()
