@@ -14,6 +14,7 @@ import {
   handleMarketingStopped,
 } from '#inbox/listeners/consent_from_messages'
 import {
+  drainOnStatusChange,
   routeOnMessageReceived,
   unassignOnMemberRemoved,
 } from '#inbox/listeners/route_conversation'
@@ -31,3 +32,4 @@ emitter.on('inbox:message_status', handleMarketingStopped)
 emitter.on('inbox:message_received', handleAutoReplies)
 emitter.on('inbox:message_received', routeOnMessageReceived)
 emitter.on('workspace:member_removed', unassignOnMemberRemoved)
+emitter.on('inbox:conversation_updated', drainOnStatusChange)

@@ -15,7 +15,7 @@ import {
 } from '#channels/jobs/channel_health'
 import { pruneWebhookEvents } from '#channels/jobs/prune_webhook_events'
 import { scheduledSweepJob } from '#inbox/jobs/send_scheduled_messages'
-import { availabilitySweep } from '#inbox/services/availability'
+import { AVAILABILITY_SWEEP_EVERY_MS, sweepAvailability } from '#inbox/services/availability'
 import { retentionPurge } from '#inbox/jobs/retention_purge'
 import { sendReceipt } from '#inbox/jobs/send_receipt'
 import { WAKE_SNOOZED_EVERY_MS, wakeSnoozed } from '#inbox/jobs/wake_snoozed'
@@ -24,7 +24,6 @@ jobs.register('media.download_inbound', downloadInboundMedia)
 jobs.register('messages.send', sendMessageJob)
 jobs.register('channels.health_check', channelHealthCheck)
 jobs.register('inbox.scheduled_sweep', scheduledSweepJob)
-jobs.register('inbox.availability_sweep', availabilitySweep)
 jobs.register('inbox.retention_purge', retentionPurge)
 jobs.register('inbox.receipt', sendReceipt)
 
@@ -46,6 +45,13 @@ defineRecurringJob({
   },
 })
 defineRecurringJob({
+  name: 'inbox.availability_sweep',
+  everyMs: AVAILABILITY_SWEEP_EVERY_MS,
+  run: async () => {
+    await sweepAvailability()
+  },
+})
+defineRecurringJob({
   name: 'webhooks.prune',
   everyMs: 24 * 60 * 60 * 1000,
   firstDelayMs: 60_000,
@@ -62,8 +68,6 @@ export async function scheduleRecurringJobs() {
   await scheduleRecurring()
   const { scheduleScheduledSweep } = await import('#inbox/jobs/send_scheduled_messages')
   await scheduleScheduledSweep()
-  const { scheduleAvailabilitySweep } = await import('#inbox/services/availability')
-  await scheduleAvailabilitySweep()
   const { scheduleRetentionPurge } = await import('#inbox/jobs/retention_purge')
   await scheduleRetentionPurge(10 * 60_000)
 }

@@ -1,6 +1,6 @@
 import logger from '@adonisjs/core/services/logger'
-import type { MessageEvent } from '#inbox/events'
-import { routeConversation } from '#inbox/services/routing'
+import type { ConversationUpdatedEvent, MessageEvent } from '#inbox/events'
+import { drainWaitingQueue, routeConversation } from '#inbox/services/routing'
 import { unassignRemovedMember } from '#inbox/services/availability'
 
 /**
@@ -25,5 +25,19 @@ export async function unassignOnMemberRemoved(event: { workspaceId: number; user
     await unassignRemovedMember(event.workspaceId, event.userId)
   } catch (error) {
     logger.error({ err: error, ...event }, 'routing: unassigning a removed member failed')
+  }
+}
+
+/**
+ * `inbox:conversation_updated` with a status change (a resolution or a
+ * snooze frees a slot under an agent's limit): assign waiting
+ * conversations now instead of at the next minute's sweep.
+ */
+export async function drainOnStatusChange(event: ConversationUpdatedEvent) {
+  if (!event.changes.includes('status')) return
+  try {
+    await drainWaitingQueue(event.workspaceId)
+  } catch (error) {
+    logger.error({ err: error, workspaceId: event.workspaceId }, 'routing: queue drain failed')
   }
 }

@@ -9,7 +9,6 @@ import { ensureAgentProfile, LOAD_STATUSES } from '#inbox/services/agents'
 import { drainWaitingQueue, eligibleAgents } from '#inbox/services/routing'
 import { tenancy } from '#core/tenancy/context'
 import { broadcast } from '#core/realtime'
-import { queue } from '#core/queue/main'
 
 /**
  * Sets a member's availability. Coming online drains the waiting queue;
@@ -154,19 +153,8 @@ const toMillis = (value: unknown): number | null => {
 }
 
 /**
- * `inbox.availability_sweep` (platform job, every minute): runs
- * `sweepAvailability` and schedules the next sweep.
- */
-export async function availabilitySweep() {
-  try {
-    await sweepAvailability()
-  } finally {
-    await scheduleAvailabilitySweep()
-  }
-}
-
-/**
- * Online agents idle longer than their workspace's `auto_away_minutes`
+ * `inbox.availability_sweep` (recurring platform job, every minute; see
+ * start/jobs.ts). Online agents idle longer than their workspace's `auto_away_minutes`
  * (0 = never) become away (which reassigns their conversations); then
  * every workspace with waiting conversations and someone online drains
  * its queue (a resolved conversation frees a slot within a minute).
@@ -212,17 +200,4 @@ export async function sweepAvailability(now = Date.now()) {
   let assigned = 0
   for (const row of waiting) assigned += await drainWaitingQueue(Number(row.workspace_id))
   return { away, assigned }
-}
-
-export function scheduleAvailabilitySweep(delayMs = AVAILABILITY_SWEEP_EVERY_MS) {
-  return queue().dispatch(
-    'inbox.availability_sweep',
-    {},
-    {
-      workspaceId: null,
-      delayMs,
-      uniqueKey: 'inbox.availability_sweep',
-      attempts: 1,
-    }
-  )
 }

@@ -351,6 +351,31 @@ test.group('Assignment: automatic rules', () => {
 })
 
 test.group('Assignment: limits under concurrency', () => {
+  test('resolving a conversation frees a slot: the oldest waiting one is assigned at once', async ({
+    client,
+    assert,
+  }) => {
+    const { workspace } = await makeWorkspace()
+    const channel = await sandboxOf(workspace)
+    const ana = await agent(workspace, 'Ana', { online: true, max: 1 })
+    await rule(workspace, 'round_robin')
+    const first = await inbound(channel, 'one')
+    const second = await inbound(channel, 'two')
+    const third = await inbound(channel, 'three')
+    assert.equal(first.assigneeId, ana.user.id)
+    assert.isNotNull(second.waitingSince)
+    assert.isNotNull(third.waitingSince)
+
+    const resolved = await json(
+      client
+        .put(`/w/${workspace.slug}/inbox/conversations/${first.publicId}/status`)
+        .loginAs(ana.user)
+    ).json({ status: 'resolved' })
+    assert.oneOf(resolved.status(), [200, 204, 302])
+    assert.equal((await conversation(workspace.id, second.id)).assigneeId, ana.user.id)
+    assert.isNull((await conversation(workspace.id, third.id)).assigneeId)
+  })
+
   test('concurrent automatic assignments never push an agent over the limit', async ({
     assert,
   }) => {
