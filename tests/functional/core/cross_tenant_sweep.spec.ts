@@ -79,6 +79,33 @@ async function tagsRepliesScheduledOf(workspaceId: number) {
   })
 }
 
+/** Workspace A's message (media route) and its owner's saved inbox filter. */
+async function inboxListParamsOf(workspaceId: number, ownerId: number) {
+  const { default: Message } = await import('#inbox/models/message')
+  const { default: SavedFilter } = await import('#inbox/models/saved_filter')
+  return tenancy.run(workspaceId, async () => {
+    const conversation = await Conversation.query().firstOrFail()
+    const message = await Message.create({
+      conversationId: conversation.id,
+      channelId: conversation.channelId,
+      direction: 'in',
+      type: 'image',
+      body: null,
+      payload: {},
+      status: 'received',
+      mediaPath: `workspaces/${workspaceId}/media/sweep.jpg`,
+      mediaMime: 'image/jpeg',
+      attempts: 0,
+    })
+    const filter = await SavedFilter.create({
+      userId: ownerId,
+      name: 'Mine, unread',
+      filters: { view: 'mine', unread: true },
+    })
+    return { message: message.publicId, filter: filter.publicId }
+  })
+}
+
 async function fixtures(): Promise<SweepFixtures> {
   const a = await makeWorkspace()
   const b = await makeWorkspace()
@@ -108,6 +135,7 @@ async function fixtures(): Promise<SweepFixtures> {
       ...ids,
       ...(await tagsRepliesScheduledOf(a.workspace.id)),
       ...(await teamsAndRulesOf(a.workspace.id)),
+      ...(await inboxListParamsOf(a.workspace.id, a.owner.id)),
     },
     slugOfB: b.workspace.slug,
     intruder: b.owner,
