@@ -144,6 +144,8 @@ test.group('Inbox notes and mentions', (group) => {
       stored.assigneeId = owner.id
       await stored.save()
     })
+    await flushInboxPushes()
+    pushes = []
     await inbound(workspace, { waId: '15550600002', text: 'again' })
     const base = `/w/${workspace.slug}/inbox/conversations/${conversation.publicId}`
     await json(client.put(`${base}/priority`).loginAs(owner).withCsrfToken().json({ priority: 4 }))
