@@ -111,14 +111,21 @@ export async function retentionPurge() {
   await scheduleRetentionPurge()
 }
 
+/**
+ * Queues the next run. The unique key names the day of the run: a job
+ * that re-dispatches itself under its own key would find its own (still
+ * active) row and schedule nothing, so each run takes the next day's key.
+ * A worker restart may add one extra run that day; the purge is idempotent.
+ */
 export function scheduleRetentionPurge(delayMs = RETENTION_PURGE_EVERY_MS) {
+  const day = DateTime.utc().plus({ milliseconds: delayMs }).toISODate()
   return queue().dispatch(
     'inbox.retention_purge',
     {},
     {
       workspaceId: null,
       delayMs,
-      uniqueKey: 'inbox.retention_purge',
+      uniqueKey: `inbox.retention_purge:${day}`,
       attempts: 1,
     }
   )

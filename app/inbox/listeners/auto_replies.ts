@@ -23,7 +23,7 @@ const IGNORED_TYPES = new Set(['reaction', 'system', 'unsupported', 'unknown', '
 export const AUTO_REPLY_MAX_AGE_MINUTES = 60
 
 /** The listener's clock; tests move it instead of sleeping. */
-export const autoReplyClock = { now: () => DateTime.now() }
+export const autoReplyClock: { now: () => DateTime } = { now: () => DateTime.now() }
 
 function primary(locale: string | null | undefined) {
   return locale ? locale.toLowerCase().split(/[-_]/)[0] : null
@@ -124,7 +124,8 @@ export async function handleAutoReplies(event: MessageEvent) {
             })
             .update({
               away_sent_period: key,
-              greeting_sent_at: db.raw('COALESCE(greeting_sent_at, ?)', [
+              // A knex raw: the query builder's update() passes values as they are.
+              greeting_sent_at: db.knexRawQuery('COALESCE(greeting_sent_at, ?)', [
                 DateTime.now().toSQL({ includeOffset: false })!,
               ]),
             })
