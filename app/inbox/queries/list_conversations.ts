@@ -179,14 +179,16 @@ export async function listConversations(
 
   const query = db.from('conversations').where('conversations.workspace_id', workspaceId)
 
-  // The view, then what the member may see at all.
+  // The view. mine, unassigned and teams lie inside what any member may
+  // see; all is the whole workspace (inbox.view_all, checked above), kept
+  // behind the visibility rule anyway. No OR on the other views, so each
+  // uses its index (conversations_assignee_list / _team_list).
   if (view === 'mine') query.where('conversations.assignee_id', scope.userId)
   else if (view === 'unassigned') query.whereNull('conversations.assignee_id')
   else if (view === 'teams') {
     if (!scope.teamIds.length) return empty
     query.whereIn('conversations.team_id', scope.teamIds)
-  }
-  whereVisible(query, scope)
+  } else whereVisible(query, scope)
 
   const status = filters.status ?? 'open'
   if (status !== 'any') query.where('conversations.status', status)
