@@ -42,20 +42,31 @@ export default class ConversationsController {
         actorId: scope.userId,
       })
     }
-    const context = await inboxPageContext(scope)
-    const props: InboxPageProps = {
-      filters,
-      page: await listConversations(scope, filters),
-      counts: await inboxCounts(scope),
-      conversation: conversation ? await getConversation(scope, conversation) : null,
-      thread: conversation
-        ? await getThread({
-            workspaceId: scope.workspaceId,
-            conversationId: conversation.id,
-            mediaUrl: mediaUrlFor(ctx.workspace.slug),
-          })
-        : null,
-      ...context,
+    // Props are functions: a partial reload (`only: ['conversation', 'thread']`)
+    // computes only what it asks for.
+    let context: ReturnType<typeof inboxPageContext> | null = null
+    const shared = () => (context = context ?? inboxPageContext(scope))
+    const props: { [K in keyof InboxPageProps]: () => Promise<InboxPageProps[K]> } = {
+      filters: async () => filters,
+      page: () => listConversations(scope, filters),
+      counts: () => inboxCounts(scope),
+      conversation: async () => (conversation ? getConversation(scope, conversation) : null),
+      thread: async () =>
+        conversation
+          ? getThread({
+              workspaceId: scope.workspaceId,
+              conversationId: conversation.id,
+              mediaUrl: mediaUrlFor(ctx.workspace.slug),
+            })
+          : null,
+      agents: async () => (await shared()).agents,
+      teams: async () => (await shared()).teams,
+      channels: async () => (await shared()).channels,
+      tags: async () => (await shared()).tags,
+      savedFilters: async () => (await shared()).savedFilters,
+      me: async () => (await shared()).me,
+      mediaLimits: async () => (await shared()).mediaLimits,
+      realtimeChannel: async () => (await shared()).realtimeChannel,
     }
     return ctx.inertia.render('inbox/index', props)
   }

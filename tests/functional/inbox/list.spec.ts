@@ -170,6 +170,18 @@ test.group('Inbox list: views and visibility', () => {
     )
     const stored = await tenancy.run(workspace.id, () => Conversation.findOrFail(c3.id))
     assert.equal(stored.unreadCount, 0)
+
+    // A partial reload (opening another conversation) computes only what it asks for.
+    const partial = await client
+      .get(`/w/${workspace.slug}/inbox/c/${c3.publicId}`)
+      .loginAs(owner)
+      .withInertia()
+      .withInertiaPartialReload('inbox/index', ['conversation', 'thread'])
+    const partialProps = partial.inertiaProps as any
+    assert.equal(partialProps.conversation.id, c3.publicId)
+    assert.isDefined(partialProps.thread)
+    assert.isUndefined(partialProps.page)
+    assert.isUndefined(partialProps.agents)
   })
 })
 
