@@ -29,6 +29,7 @@
  * endpoint's costliest statements with their EXPLAIN), BENCH_DEBUG.
  */
 import { execFileSync } from 'node:child_process'
+import os from 'node:os'
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -37,6 +38,7 @@ import { monotonicFactory } from 'ulidx'
 import {
   ROOT,
   assertPortFree,
+  cpuMs,
   hubSignature,
   metaTextWebhook,
   percentile,
@@ -71,6 +73,7 @@ const SEED_VERSION = 2
 const TARGETS = { list: 50, thread: 50, webhook_to_agent: 250 }
 /** BENCH_EXPLAIN=1: log the web server's SQL and EXPLAIN the costliest statements of each endpoint. */
 const QUERY_LOG = process.env.BENCH_EXPLAIN === '1' ? `${ROOT}tmp/bench_inbox_queries.jsonl` : null
+const WORKER_QUERY_LOG = QUERY_LOG && QUERY_LOG.replace('queries', 'worker_queries')
 
 if (!(CONVERSATIONS > 0 && MESSAGES >= CONVERSATIONS)) {
   throw new Error(
@@ -745,8 +748,10 @@ async function measure(session, name, pathFor, count = REQUESTS) {
   }
   errors.length = 0
   const logFrom = QUERY_LOG && existsSync(QUERY_LOG) ? statSync(QUERY_LOG).size : 0
+  const cpuBefore = cpuMs(processes.web)
   await run(count, true)
-  if (QUERY_LOG) await explainQueries(name, logFrom, count)
+  const cpuAfter = cpuMs(processes.web)
+  if (QUERY_LOG) await explainQueries(QUERY_LOG, name, logFrom, count)
   latencies.sort((a, b) => a - b)
   const result = {
     name,
@@ -754,28 +759,31 @@ async function measure(session, name, pathFor, count = REQUESTS) {
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
     max: latencies.at(-1),
+    webCpuMs: cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / count,
     errors: errors.length,
     sample: errors[0],
   }
   console.log(
     `${name}: p50 ${round(result.p50)} ms, p95 ${round(result.p95)} ms, max ${round(result.max)} ms` +
-      ` over ${latencies.length} requests (concurrency ${CONCURRENCY})` +
+      ` over ${latencies.length} requests (concurrency ${CONCURRENCY}),` +
+      ` web server CPU ${round(result.webCpuMs, 1)} ms per request` +
       (errors.length ? `, ${errors.length} errors e.g. ${JSON.stringify(errors[0])}` : '')
   )
   return result
 }
 
-/** Set in main(): the connection EXPLAIN runs on. */
+/** Set in main(): the connection EXPLAIN runs on, and the processes whose CPU time is counted. */
 let explainDatabase = null
+const processes = { web: null, worker: null }
 
 /**
  * The statements the web server ran for one endpoint (from the query log,
  * since byte `from`), grouped by shape: count per request, mean and p95
  * time; EXPLAIN of the slowest instance of the three costliest shapes.
  */
-async function explainQueries(name, from, requests) {
+async function explainQueries(file, name, from, requests) {
   await sleep(300)
-  const text = readFileSync(QUERY_LOG, 'utf8').slice(from)
+  const text = readFileSync(file, 'utf8').slice(from)
   const groups = new Map()
   for (const line of text.split('\n')) {
     if (!line) continue
@@ -971,6 +979,8 @@ async function webhookToAgent(database, session, state) {
     `webhook → agent: ${total} messages at ${RATE}/s to ${Math.min(total, pool.length)} conversations assigned to the agent…`
   )
   const before = events.arrivals.size
+  const workerLogFrom =
+    WORKER_QUERY_LOG && existsSync(WORKER_QUERY_LOG) ? statSync(WORKER_QUERY_LOG).size : 0
   // The worker's backlog (deliveries stored, not yet processed), sampled each second.
   const backlog = []
   let sampling = true
@@ -981,6 +991,7 @@ async function webhookToAgent(database, session, state) {
       await sleep(1000)
     }
   })()
+  const cpuBefore = { web: cpuMs(processes.web), worker: cpuMs(processes.worker) }
   const { sends, seconds: sendSeconds } = await fire(total, 'run')
   sampling = false
   await sampler
@@ -997,7 +1008,11 @@ async function webhookToAgent(database, session, state) {
     await sleep(200)
   }
   await sleep(500)
+  const cpuAfter = { web: cpuMs(processes.web), worker: cpuMs(processes.worker) }
   await events.close()
+  if (WORKER_QUERY_LOG) {
+    await explainQueries(WORKER_QUERY_LOG, 'the worker (per inbound message)', workerLogFrom, total)
+  }
 
   const byWamid = new Map()
   for (let start = 0; start < sends.length; start += 1000) {
@@ -1059,12 +1074,20 @@ async function webhookToAgent(database, session, state) {
     notStored,
     early,
     maxBacklog: Math.max(0, ...backlog),
+    workerCpuMs:
+      cpuBefore.worker === null ? null : (cpuAfter.worker - cpuBefore.worker) / sends.length,
+    webCpuMs: cpuBefore.web === null ? null : (cpuAfter.web - cpuBefore.web) / sends.length,
   }
   console.log(
     `webhook → agent: p50 ${round(result.p50)} ms, p95 ${round(result.p95)} ms, p99 ${round(result.p99)} ms ` +
       `(from 200 answer to SSE event; ${latencies.length} matched, ${lost} lost, ${notStored} not stored, ` +
       `${result.refused} refused, ${early} pushed before the answer); sent at ${round(result.rate)}/s, ` +
       `ack p50 ${round(result.ackP50)} ms p95 ${round(result.ackP95)} ms`
+  )
+  console.log(
+    `webhook → agent: CPU per inbound message: worker ${round(result.workerCpuMs, 2)} ms, ` +
+      `web server ${round(result.webCpuMs, 2)} ms (so one worker saturates one core at about ` +
+      `${result.workerCpuMs ? Math.round(1000 / result.workerCpuMs) : '?'} messages/s)`
   )
   return result
 }
@@ -1099,8 +1122,12 @@ async function main() {
   await assertPortFree(PORT)
   explainDatabase = database
   if (QUERY_LOG) rmSync(QUERY_LOG, { force: true })
-  const web = startWeb(env)
-  const worker = startWorker(env, ['--concurrency=4'])
+  if (WORKER_QUERY_LOG) rmSync(WORKER_QUERY_LOG, { force: true })
+  const web = (processes.web = startWeb(env))
+  const worker = (processes.worker = startWorker(
+    WORKER_QUERY_LOG ? { ...env, BENCH_QUERY_LOG: WORKER_QUERY_LOG } : env,
+    ['--concurrency=4']
+  ))
   try {
     await waitForHttp(`${BASE}/health`)
     const session = await login(AGENT_EMAIL)
@@ -1128,6 +1155,7 @@ async function main() {
     ).map((row) => row.public_id)
     const random = rng(7)
 
+    const loadAtStart = os.loadavg()[0]
     const skipped = { latencies: [], errors: 0 }
     const requests = PHASES.includes('requests')
     const list = requests
@@ -1181,6 +1209,14 @@ async function main() {
       webhook_to_agent_p99_ms: round(latency.p99) ?? null,
       webhook_ack_p95_ms: round(latency.ackP95) ?? null,
       worker_max_backlog: latency.maxBacklog ?? null,
+      worker_cpu_ms_per_message: round(latency.workerCpuMs, 2) ?? null,
+      list_web_cpu_ms: round(list.webCpuMs, 1) ?? null,
+      list_all_web_cpu_ms: round(listAll.webCpuMs, 1) ?? null,
+      filtered_web_cpu_ms: round(filter.webCpuMs, 1) ?? null,
+      search_web_cpu_ms: round(search.webCpuMs, 1) ?? null,
+      thread_web_cpu_ms: round(thread.webCpuMs, 1) ?? null,
+      // 1-minute load average when measuring started and ended (2 cores: above 2 means contention).
+      load_average_1m: [round(loadAtStart, 1), round(os.loadavg()[0], 1)],
       webhooks_sent: latency.sent,
       webhook_rate_per_s: round(latency.rate),
       lost: latency.lost,

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process'
 import { createHmac } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 export const ROOT = new URL('../..', import.meta.url).pathname
@@ -99,9 +100,14 @@ export function startWeb(env) {
   })
 }
 
-/** One `node ace queue:work` worker process. */
+/** One `node ace queue:work` worker process (SQL logged like startWeb's). */
 export function startWorker(env, args = []) {
-  return spawn('node', ['ace', 'queue:work', ...args], { cwd: ROOT, env, stdio: childStdio() })
+  const preload = env.BENCH_QUERY_LOG ? ['--import=./benchmarks/lib/query_log.mjs'] : []
+  return spawn('node', [...preload, 'ace', 'queue:work', ...args], {
+    cwd: ROOT,
+    env,
+    stdio: childStdio(),
+  })
 }
 
 /** Nearest-rank percentile of an ascending list (undefined when empty). */
@@ -114,3 +120,19 @@ export const round = (value, digits = 1) =>
   value === undefined || value === null || Number.isNaN(value)
     ? null
     : Number(value.toFixed(digits))
+
+/**
+ * CPU time (user + system, ms) a child process has used so far (Linux
+ * /proc; null elsewhere). Unlike wall-clock latency it does not grow when
+ * other processes compete for the CPU.
+ */
+export function cpuMs(child) {
+  try {
+    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100/s).
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return null
+  }
+}
