@@ -65,7 +65,12 @@ async function setReplies(
 }
 
 /** An inbound text from `waId` at `at`, through the real inbound pipeline. */
-async function inboundText(channel: Channel, waId: string, text: string, at = DateTime.now()) {
+async function inboundText(
+  channel: Channel,
+  waId: string,
+  text: string,
+  at: DateTime = DateTime.now()
+) {
   return tenancy.run(channel.workspaceId, () =>
     recordInboundMessage(channel, {
       kind: 'message',
