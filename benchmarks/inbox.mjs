@@ -9,10 +9,14 @@
  *    requested size is reused; BENCH_RESEED=1 seeds again.
  * 2. Starts Parley's web server and one `queue:work` worker as separate
  *    processes (Redis transport for Transmit, like production), logs in
- *    as the agent over HTTP (CSRF token, session cookie).
+ *    over HTTP (CSRF token, session cookie) as the agent (Support agent
+ *    role: default view Mine, sees their own, unassigned and their teams'
+ *    conversations) and as the owner (supervisor: default view All).
  * 3. After a warm-up, measures BENCH_REQUESTS requests each, BENCH_CONCURRENCY
- *    at a time: the conversation list (default view), a filtered view, a
- *    search over message text, and the thread of random conversations.
+ *    at a time: the agent's default list, the owner's default list, a
+ *    filtered view and a search over message text (owner, view=all), and
+ *    the thread of random conversations the agent may open; also the web
+ *    server's CPU time per request (not inflated by other processes).
  * 4. Opens an SSE connection to Transmit as the agent, subscribes to the
  *    workspace inbox channel, posts signed Meta webhooks (one message each,
  *    from contacts whose open conversations are assigned to the agent) at
@@ -23,10 +27,12 @@
  *
  * Knobs: BENCH_CONVERSATIONS (100000), BENCH_MESSAGES (1000000),
  * BENCH_REQUESTS (300), BENCH_CONCURRENCY (4), BENCH_WARMUP (40),
- * BENCH_LATENCY_SECONDS (15), BENCH_LATENCY_WARMUP_SECONDS (3), BENCH_RATE (200), BENCH_RESEED (0),
+ * BENCH_LATENCY_SECONDS (15), BENCH_LATENCY_WARMUP_SECONDS (3), BENCH_RATE (200),
+ * BENCH_RESEED (0),
  * BENCH_PORT (3450), BENCH_DATABASE (parley_bench_inbox), BENCH_PHASES
- * (requests,latency), BENCH_EXPLAIN=1 (log the web server's SQL, print each
- * endpoint's costliest statements with their EXPLAIN), BENCH_DEBUG.
+ * (requests,latency), BENCH_EXPLAIN=1 (log the SQL of the web server and the
+ * worker, print each endpoint's costliest statements with their EXPLAIN),
+ * BENCH_DEBUG.
  */
 import { execFileSync } from 'node:child_process'
 import os from 'node:os'
