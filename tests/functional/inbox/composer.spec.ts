@@ -24,6 +24,11 @@ async function outbox(workspace: Workspace) {
   return sandboxOutbox.entries(sandboxChannelKey(channel.credentials()))
 }
 
+/**
+ * Files under the workspace's outbound media folder. The storage folder
+ * outlives test databases (workspace ids repeat between runs), so tests
+ * compare counts before and after.
+ */
 async function storedMedia(workspace: Workspace) {
   const { objects } = await drive
     .use()
@@ -213,6 +218,7 @@ test.group('Inbox composer', (group) => {
     assert,
   }) => {
     const { workspace, owner } = await makeWorkspace()
+    const mediaBefore = await storedMedia(workspace)
     const { conversation } = await inbound(workspace, {
       waId: '15550500002',
       text: 'old',
@@ -241,7 +247,7 @@ test.group('Inbox composer', (group) => {
     )
     file.assertStatus(422)
     assert.equal(file.body().errors[0].code, 'E_OUTSIDE_SERVICE_WINDOW')
-    assert.equal(await storedMedia(workspace), 0)
+    assert.equal(await storedMedia(workspace), mediaBefore)
   })
 
   test('an attachment is checked, stored, uploaded by the send job and sent', async ({
@@ -249,6 +255,7 @@ test.group('Inbox composer', (group) => {
     assert,
   }) => {
     const { workspace, owner } = await makeWorkspace()
+    const mediaBefore = await storedMedia(workspace)
     const { conversation } = await inbound(workspace, { waId: '15550500003', text: 'photo?' })
     const response = await json(
       client
@@ -264,7 +271,7 @@ test.group('Inbox composer', (group) => {
     assert.equal(body.body, 'Our shop')
     assert.equal(body.mediaMime, 'image/jpeg')
     assert.equal(body.mediaUrl, `/w/${workspace.slug}/inbox/media/${body.id}`)
-    assert.equal(await storedMedia(workspace), 1)
+    assert.equal(await storedMedia(workspace), mediaBefore + 1)
 
     await drainQueue()
     const sent = (await outbox(workspace)).filter((entry) => entry.kind === 'message') as any[]
@@ -295,6 +302,7 @@ test.group('Inbox composer', (group) => {
     assert,
   }) => {
     const { workspace, owner } = await makeWorkspace()
+    const mediaBefore = await storedMedia(workspace)
     const { conversation } = await inbound(workspace, { waId: '15550500004', text: 'send it' })
     const url = `/w/${workspace.slug}/inbox/conversations/${conversation.publicId}/messages`
     const big = await json(
@@ -334,7 +342,7 @@ test.group('Inbox composer', (group) => {
     sticker.assertStatus(422)
     assert.equal(sticker.body().errors[0].code, 'E_MEDIA_TOO_LARGE')
 
-    assert.equal(await storedMedia(workspace), 0)
+    assert.equal(await storedMedia(workspace), mediaBefore)
     const outbound = await tenancy.run(workspace.id, () =>
       Message.query().where('direction', 'out')
     )
