@@ -14,17 +14,19 @@ import {
   channelHealthSweep,
 } from '#channels/jobs/channel_health'
 import { pruneWebhookEvents } from '#channels/jobs/prune_webhook_events'
-import { scheduledSweepJob } from '#inbox/jobs/send_scheduled_messages'
+import {
+  SCHEDULED_SWEEP_EVERY_MS,
+  SCHEDULED_SWEEP_JOB,
+  sendDueScheduledMessages,
+} from '#inbox/jobs/send_scheduled_messages'
 import { AVAILABILITY_SWEEP_EVERY_MS, sweepAvailability } from '#inbox/services/availability'
-import { retentionPurge } from '#inbox/jobs/retention_purge'
+import { RETENTION_PURGE_EVERY_MS, retentionPurge } from '#inbox/jobs/retention_purge'
 import { sendReceipt } from '#inbox/jobs/send_receipt'
 import { WAKE_SNOOZED_EVERY_MS, wakeSnoozed } from '#inbox/jobs/wake_snoozed'
 
 jobs.register('media.download_inbound', downloadInboundMedia)
 jobs.register('messages.send', sendMessageJob)
 jobs.register('channels.health_check', channelHealthCheck)
-jobs.register('inbox.scheduled_sweep', scheduledSweepJob)
-jobs.register('inbox.retention_purge', retentionPurge)
 jobs.register('inbox.receipt', sendReceipt)
 
 /*
@@ -52,6 +54,19 @@ defineRecurringJob({
   },
 })
 defineRecurringJob({
+  name: SCHEDULED_SWEEP_JOB,
+  everyMs: SCHEDULED_SWEEP_EVERY_MS,
+  run: async () => {
+    await sendDueScheduledMessages()
+  },
+})
+defineRecurringJob({
+  name: 'inbox.retention_purge',
+  everyMs: RETENTION_PURGE_EVERY_MS,
+  firstDelayMs: 10 * 60_000,
+  run: retentionPurge,
+})
+defineRecurringJob({
   name: 'webhooks.prune',
   everyMs: 24 * 60 * 60 * 1000,
   firstDelayMs: 60_000,
@@ -66,8 +81,4 @@ defineRecurringJob({
 export async function scheduleRecurringJobs() {
   const { scheduleRecurring } = await import('#core/queue/recurring')
   await scheduleRecurring()
-  const { scheduleScheduledSweep } = await import('#inbox/jobs/send_scheduled_messages')
-  await scheduleScheduledSweep()
-  const { scheduleRetentionPurge } = await import('#inbox/jobs/retention_purge')
-  await scheduleRetentionPurge(10 * 60_000)
 }

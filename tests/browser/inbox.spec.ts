@@ -22,7 +22,8 @@ import { PASSWORD, addMember, makeUser, makeWorkspace, unique } from '#tests/hel
  * delivered, then read). A note mentioning her teammate notifies him.
  * Screenshots: tmp/screenshots/inbox_*.png.
  */
-const SIMULATOR_PORT = 3398
+/** The Graph URL of the test environment (.env.test META_GRAPH_URL). */
+const SIMULATOR_PORT = 3399
 const VIEWPORT = { width: 1440, height: 900 }
 
 async function login(browser: Browser, email: string): Promise<Page> {
@@ -74,7 +75,10 @@ test.group('Inbox in the browser', (group) => {
 
     /* A workspace with two agents; Alice is online, Bob is busy. */
     const { workspace } = await makeWorkspace()
-    const alice = await makeUser({ fullName: 'Alice Agent', email: `${unique('alice')}@example.test` })
+    const alice = await makeUser({
+      fullName: 'Alice Agent',
+      email: `${unique('alice')}@example.test`,
+    })
     const bob = await makeUser({ fullName: 'Bob Builder', email: `${unique('bob')}@example.test` })
     await addMember(workspace, alice, 'agent')
     await addMember(workspace, bob, 'agent')
@@ -108,9 +112,11 @@ test.group('Inbox in the browser', (group) => {
     const ingestor = new WebhookIngestor({ idleMs: 10, maxIdleMs: 50 })
     ingestor.start()
 
+    const pages: Page[] = []
     try {
       const alicePage = await login(browser, alice.email)
       const bobPage = await login(browser, bob.email)
+      pages.push(alicePage, bobPage)
       await alicePage.goto(`http://127.0.0.1:${process.env.PORT}/w/${workspace.slug}/inbox`)
       await bobPage.goto(`http://127.0.0.1:${process.env.PORT}/w/${workspace.slug}/inbox`)
       await alicePage.locator('[data-test="inbox-empty"]').waitFor()
@@ -120,7 +126,7 @@ test.group('Inbox in the browser', (group) => {
       /* The customer writes. */
       await simulator.inbound({
         from: '15557654321',
-        profileName: 'Carla Customer',
+        name: 'Carla Customer',
         type: 'text',
         text: { body: 'Hello, is my order on its way?' },
       } as any)
@@ -129,9 +135,7 @@ test.group('Inbox in the browser', (group) => {
         hasText: 'Carla Customer',
       })
       await row.first().waitFor({ timeout: 10_000 })
-      const conversation = await tenancy.run(workspace.id, () =>
-        Conversation.query().firstOrFail()
-      )
+      const conversation = await tenancy.run(workspace.id, () => Conversation.query().firstOrFail())
       assert.equal(conversation.assigneeId, alice.id, 'the online agent gets the conversation')
       // Bob's "Mine" view stays empty: it is not his.
       assert.equal(await bobPage.locator('text=Carla Customer').count(), 0)
@@ -175,6 +179,12 @@ test.group('Inbox in the browser', (group) => {
       assert.exists(notification, 'Bob has a mention notification')
       await bobPage.screenshot({ path: `${screenshots}/inbox_teammate.png` })
       await alicePage.screenshot({ path: `${screenshots}/inbox_note.png` })
+    } catch (error) {
+      // What the agents saw when it failed, for whoever reads the CI log.
+      for (const [index, page] of pages.entries()) {
+        await page.screenshot({ path: `${screenshots}/inbox_failure_${index}.png` }).catch(() => {})
+      }
+      throw error
     } finally {
       await ingestor.stop()
       await worker.stop()

@@ -18,7 +18,7 @@ export default class Tag extends compose(BaseModel, withTenancy, withPublicId) {
   declare color: string
 
   /** Seeded for every workspace (renamable, deletable, but marked). */
-  @column()
+  @column({ consume: (value: unknown) => Boolean(value) })
   declare isPredefined: boolean
 
   @column.dateTime({ autoCreate: true })

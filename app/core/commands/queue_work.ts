@@ -115,7 +115,7 @@ export default class QueueWork extends BaseCommand {
       this.app.terminating(() => ingestor.stop())
     }
     if (!this.app.inTest) {
-      // Health sweeps and webhook pruning reschedule themselves; this starts them.
+      // Recurring jobs (start/jobs.ts) re-arm themselves; this queues them once.
       const { scheduleRecurringJobs } = await import('#start/jobs')
       await scheduleRecurringJobs()
     }

@@ -57,13 +57,13 @@ export default class WorkspaceMiddleware {
       },
       member: { role: membership.role.name, roleKey: membership.role.key },
       can: Object.fromEntries(ALL_PERMISSIONS.map((key) => [key, permissions.has(key)])),
-      workspaces: await listUserWorkspaces(user),
+      // Lazy: computed only when a page renders (and asks for them), not
+      // for the JSON endpoints behind the same middleware.
+      workspaces: () => listUserWorkspaces(user),
+      notifications: () => tenancy.run(workspace.id, () => memberNotifications(user.id)),
     })
 
-    return tenancy.run(workspace.id, async () => {
-      ctx.inertia.share({ notifications: await memberNotifications(user.id) })
-      return next()
-    })
+    return tenancy.run(workspace.id, () => next())
   }
 }
 

@@ -1,7 +1,6 @@
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
-import { queue } from '#core/queue/main'
 import { MIN_RETENTION_MONTHS } from '#inbox/validators/business_hours'
 
 export const RETENTION_PURGE_EVERY_MS = 24 * 60 * 60 * 1000
@@ -86,7 +85,7 @@ export async function purgeWorkspace(workspaceId: number, cutoff: DateTime) {
 /**
  * `inbox.retention_purge` (platform job, daily): applies every
  * workspace's conversation retention (`workspaces.retention_months`,
- * never under 12), then schedules the next run. One workspace failing
+ * never under 12). A recurring job (start/jobs.ts), daily. One workspace failing
  * does not stop the others.
  */
 export async function retentionPurge() {
@@ -108,25 +107,4 @@ export async function retentionPurge() {
       logger.error({ err: error, workspaceId: workspace.id }, 'inbox: retention purge failed')
     }
   }
-  await scheduleRetentionPurge()
-}
-
-/**
- * Queues the next run. The unique key names the day of the run: a job
- * that re-dispatches itself under its own key would find its own (still
- * active) row and schedule nothing, so each run takes the next day's key.
- * A worker restart may add one extra run that day; the purge is idempotent.
- */
-export function scheduleRetentionPurge(delayMs = RETENTION_PURGE_EVERY_MS) {
-  const day = DateTime.utc().plus({ milliseconds: delayMs }).toISODate()
-  return queue().dispatch(
-    'inbox.retention_purge',
-    {},
-    {
-      workspaceId: null,
-      delayMs,
-      uniqueKey: `inbox.retention_purge:${day}`,
-      attempts: 1,
-    }
-  )
 }

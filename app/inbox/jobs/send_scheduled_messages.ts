@@ -1,7 +1,6 @@
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
-import { queue } from '#core/queue/main'
 import { tenancy } from '#core/tenancy/context'
 import { affectedRows } from '#core/helpers/db_errors'
 import Notification from '#core/models/notification'
@@ -135,34 +134,4 @@ export async function sendDueScheduledMessages(now = DateTime.now()): Promise<nu
     }
   }
   return claimed
-}
-
-/**
- * `inbox.scheduled_sweep` (platform job): sends what is due, then
- * schedules the next run. The unique key names the 30-second slot the
- * next run belongs to: a running job keeps its own key until it finishes,
- * so a fixed key would swallow the reschedule; slot keys let each run
- * queue the next, and copies started by several workers land on the same
- * slot and collapse into one.
- */
-export async function scheduledSweepJob() {
-  try {
-    await sendDueScheduledMessages()
-  } finally {
-    await scheduleScheduledSweep()
-  }
-}
-
-export function scheduleScheduledSweep(at = Date.now()) {
-  const slot = Math.floor(at / SCHEDULED_SWEEP_EVERY_MS) + 1
-  return queue().dispatch(
-    SCHEDULED_SWEEP_JOB,
-    {},
-    {
-      workspaceId: null,
-      delayMs: Math.max(0, slot * SCHEDULED_SWEEP_EVERY_MS - at),
-      uniqueKey: `${SCHEDULED_SWEEP_JOB}:${slot}`,
-      attempts: 1,
-    }
-  )
 }

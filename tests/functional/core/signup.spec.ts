@@ -48,7 +48,20 @@ test.group('Sign-up', () => {
         roles.map((role) => role.key),
         ['owner', 'admin', 'manager', 'marketing', 'sales', 'agent']
       )
-      assert.lengthOf(await Tag.all(), 4)
+      // Contacts' default tags plus the inbox's predefined ones, once each.
+      const tags = await Tag.query().orderBy('id')
+      assert.deepEqual(
+        tags.map((tag) => [tag.name, tag.isPredefined]),
+        [
+          ['Lead', false],
+          ['Customer', false],
+          ['VIP', true],
+          ['Support', true],
+          ['Sales', true],
+          ['Complaint', true],
+          ['Follow-up', true],
+        ]
+      )
       const hours = await BusinessHour.query().orderBy('weekday')
       assert.deepEqual(
         hours.map((hour) => hour.weekday),
