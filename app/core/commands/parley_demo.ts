@@ -101,6 +101,13 @@ export default class ParleyDemo extends BaseCommand {
       }
     })
 
+    // A few conversations so the inbox has something to show.
+    const { seedDemoInbox } = await import('#inbox/demo')
+    const conversations = await tenancy.run(demoWorkspace.id, () =>
+      seedDemoInbox({ agentId: users.get('agent')!.id, ownerId: owner.id })
+    )
+    if (conversations) this.logger.success(`Added ${conversations} demo conversations to the inbox`)
+
     this.logger.log('')
     this.logger.log(`Demo workspace: /w/${DEMO_WORKSPACE.slug}`)
     for (const demoUser of DEMO_USERS) {

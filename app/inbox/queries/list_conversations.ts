@@ -198,13 +198,14 @@ export async function listConversations(
   else if (ids.team !== undefined) query.where('conversations.team_id', ids.team)
   if (ids.channel !== undefined) query.where('conversations.channel_id', ids.channel)
   for (const tagId of ids.tags ?? []) {
-    query.whereExists((sub) => {
-      sub
-        .from('conversation_tags')
-        .where('conversation_tags.workspace_id', workspaceId)
-        .whereRaw('conversation_tags.conversation_id = conversations.id')
-        .where('conversation_tags.tag_id', tagId)
-    })
+    // A correlated count, not EXISTS: MariaDB turns EXISTS into a semi-join
+    // driven by the tag index (thousands of row look-ups and a filesort on
+    // a common tag); the count keeps the walk down the list index, checking
+    // one pivot row per conversation (bench:inbox, filtered view).
+    query.whereRaw(
+      '(select count(*) from conversation_tags where conversation_tags.workspace_id = ? and conversation_tags.conversation_id = conversations.id and conversation_tags.tag_id = ?) > 0',
+      [workspaceId, tagId]
+    )
   }
   if (filters.from) {
     query.where('conversations.last_message_at', '>=', sqlTime(DateTime.fromISO(filters.from)))

@@ -18,6 +18,7 @@ import WorkspaceList from '#core/commands/workspace_list'
 import WorkspaceSuspend from '#core/commands/workspace_suspend'
 import WorkspaceResume from '#core/commands/workspace_resume'
 import ParleyDemo, { DEMO_PASSWORD } from '#core/commands/parley_demo'
+import Conversation from '#inbox/models/conversation'
 import ParleyBootstrapAdmin from '#core/commands/parley_bootstrap_admin'
 import ParleyInstall from '#core/commands/parley_install'
 
@@ -149,7 +150,7 @@ test.group('Ace commands', (group) => {
     )
     assert.sameMembers(
       tags.map((tag) => tag.name),
-      ['Lead', 'Customer', 'VIP', 'Support']
+      ['Lead', 'Customer', 'VIP', 'Support', 'Sales', 'Complaint', 'Follow-up']
     )
     assert.lengthOf(members, 1)
     assert.equal(members[0].userId, owner.id)
@@ -342,6 +343,17 @@ test.group('Ace commands', (group) => {
     assert.isNotNull(owner.emailVerifiedAt)
     assert.isTrue(await hash.verify(owner.password!, DEMO_PASSWORD))
     assert.lengthOf(await User.query().where('email', 'like', '%@demo.parley.test'), 3)
+
+    // The inbox has demo conversations, once: two assigned to the agent.
+    const agent = await User.findByOrFail('email', 'agent@demo.parley.test')
+    const conversations = await tenancy.run(workspaces[0].id, () =>
+      Conversation.query().orderBy('id')
+    )
+    assert.lengthOf(conversations, 4)
+    assert.deepEqual(
+      conversations.map((conversation) => conversation.assigneeId),
+      [agent.id, agent.id, null, null]
+    )
   })
 
   test('parley:bootstrap-admin creates a super admin, then leaves its password alone', async ({
