@@ -186,6 +186,8 @@ test.group('Inbox in the browser', (group) => {
       }
       throw error
     } finally {
+      // Closing the contexts ends their SSE streams, so the HTTP server can stop.
+      for (const page of pages) await page.context().close()
       await ingestor.stop()
       await worker.stop()
     }
