@@ -1,5 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import { availabilityValidator } from '#inbox/validators/routing'
+import { availabilityValidator, notificationPreferencesValidator } from '#inbox/validators/routing'
+import { ensureAgentProfile } from '#inbox/services/agents'
 import { recordHeartbeat, setAvailability } from '#inbox/services/availability'
 import type { Availability } from '#inbox/models/agent_profile'
 
@@ -29,5 +30,18 @@ export default class AvailabilityController {
     await bouncer.authorize('permit', 'inbox.view')
     const profile = await recordHeartbeat(workspace.id, member.user.id)
     return { availability: profile.availability }
+  }
+
+  /**
+   * PUT /w/:workspace/inbox/preferences { notifyDesktop?, notifySound? }
+   * → the current member's inbox notification settings.
+   */
+  async preferences({ bouncer, request, workspace, member }: HttpContext) {
+    await bouncer.authorize('permit', 'inbox.view')
+    const payload = await request.validateUsing(notificationPreferencesValidator)
+    const profile = await ensureAgentProfile(workspace.id, member.user.id)
+    profile.merge(payload)
+    await profile.save()
+    return { notifyDesktop: profile.notifyDesktop, notifySound: profile.notifySound }
   }
 }

@@ -20,6 +20,9 @@ router
       .as('inbox.assign')
     router.put('/inbox/availability', [AvailabilityController, 'update']).as('inbox.availability')
     router.post('/inbox/heartbeat', [AvailabilityController, 'heartbeat']).as('inbox.heartbeat')
+    router
+      .put('/inbox/preferences', [AvailabilityController, 'preferences'])
+      .as('inbox.preferences')
 
     router.get('/settings/teams', [TeamsController, 'index']).as('settings.teams')
     router.post('/settings/teams', [TeamsController, 'store'])

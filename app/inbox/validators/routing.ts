@@ -37,6 +37,11 @@ export const availabilityValidator = vine.compile(
   vine.object({ availability: vine.string().in([...AVAILABILITIES]) })
 )
 
+/** PUT /inbox/preferences: how the inbox tells this agent about new messages. */
+export const notificationPreferencesValidator = vine.compile(
+  vine.object({ notifyDesktop: vine.boolean().optional(), notifySound: vine.boolean().optional() })
+)
+
 /**
  * POST /inbox/conversations/:conversation/assign. `assignee`: a user's
  * public id, null to unassign, absent to keep; `teamId`: a team's public
