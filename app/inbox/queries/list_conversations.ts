@@ -325,12 +325,16 @@ function applySearch(query: any, workspaceId: number, q: string) {
     })
     if (mysql) {
       if (fulltext) {
+        // A derived table: MariaDB materialises the matching conversation
+        // ids once instead of probing the full-text result per row.
+        const matched = db
+          .from('messages')
+          .whereRaw('MATCH(messages.body) AGAINST(? IN BOOLEAN MODE)', [fulltext])
+          .where('messages.workspace_id', workspaceId)
+          .distinct('messages.conversation_id')
+          .as('matched')
         where.orWhereIn('conversations.id', (sub: any) => {
-          sub
-            .from('messages')
-            .whereRaw('MATCH(messages.body) AGAINST(? IN BOOLEAN MODE)', [fulltext])
-            .where('messages.workspace_id', workspaceId)
-            .select('messages.conversation_id')
+          sub.from(matched).select('matched.conversation_id')
         })
       }
     } else {
