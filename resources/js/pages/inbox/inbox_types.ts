@@ -1,3 +1,5 @@
+import { tagColorClasses } from '~/composables/tag_colors'
+
 /**
  * The inbox page's view of the server contract (app/inbox/types.ts).
  */
@@ -21,30 +23,9 @@ export type {
 
 export const PRIORITIES = [0, 1, 2, 3, 4] as const
 
-/** Tailwind classes for a tag colour name (the palette of Settings → Tags). */
+/** Tailwind classes of a tag pill (the palette of Settings → Tags). */
 export function tagClasses(color: string): string {
-  const palette: Record<string, string> = {
-    slate: 'bg-slate-100 text-slate-800',
-    gray: 'bg-gray-100 text-gray-800',
-    red: 'bg-red-100 text-red-800',
-    orange: 'bg-orange-100 text-orange-800',
-    amber: 'bg-amber-100 text-amber-800',
-    yellow: 'bg-yellow-100 text-yellow-800',
-    lime: 'bg-lime-100 text-lime-800',
-    green: 'bg-green-100 text-green-800',
-    emerald: 'bg-emerald-100 text-emerald-800',
-    teal: 'bg-teal-100 text-teal-800',
-    cyan: 'bg-cyan-100 text-cyan-800',
-    sky: 'bg-sky-100 text-sky-800',
-    blue: 'bg-blue-100 text-blue-800',
-    indigo: 'bg-indigo-100 text-indigo-800',
-    violet: 'bg-violet-100 text-violet-800',
-    purple: 'bg-purple-100 text-purple-800',
-    fuchsia: 'bg-fuchsia-100 text-fuchsia-800',
-    pink: 'bg-pink-100 text-pink-800',
-    rose: 'bg-rose-100 text-rose-800',
-  }
-  return palette[color] ?? palette.slate
+  return tagColorClasses(color).pill
 }
 
 /** Initials for an avatar. */
