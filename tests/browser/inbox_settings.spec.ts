@@ -31,9 +31,9 @@ test.group('Inbox settings pages in the browser', () => {
       await page.locator('[data-test="team-submit"]').first().click()
       await page.getByText('Team created.').waitFor()
       // The new team is listed as an editable name.
-      const values = await page.$$eval('input', (inputs) =>
-        inputs.map((input) => (input as HTMLInputElement).value)
-      )
+      const values = await page
+        .locator('input')
+        .evaluateAll((inputs) => inputs.map((input) => (input as { value: string }).value))
       assert.include(values, 'Billing')
       await page.screenshot({ path: `${screenshots}/settings_teams.png`, fullPage: true })
 

@@ -1,4 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { canSee, inboxScope, visibleConversation } from '#inbox/queries/inbox_scope'
+import { ConversationNotVisibleException } from '#inbox/exceptions/inbox_exceptions'
 import Conversation from '#inbox/models/conversation'
 import ScheduledMessage from '#inbox/models/scheduled_message'
 import {
@@ -49,9 +51,10 @@ function serialize(scheduled: ScheduledMessage, i18n: HttpContext['i18n']): Sche
  */
 export default class ScheduledMessagesController {
   /** GET …/conversations/:conversation/scheduled: waiting and failed ones, soonest first. */
-  async index({ params, bouncer, i18n }: HttpContext) {
+  async index(ctx: HttpContext) {
+    const { params, bouncer, i18n } = ctx
     await bouncer.authorize('permit', 'inbox.reply')
-    const conversation = await Conversation.findByOrFail('public_id', params.conversation)
+    const conversation = await visibleConversation(await inboxScope(ctx), params.conversation)
     const rows = await ScheduledMessage.query()
       .where('conversation_id', conversation.id)
       .whereIn('status', ['scheduled', 'sending', 'failed'])
@@ -62,9 +65,10 @@ export default class ScheduledMessagesController {
   }
 
   /** POST …/conversations/:conversation/scheduled */
-  async store({ params, request, bouncer, auth, workspace, response, i18n }: HttpContext) {
+  async store(ctx: HttpContext) {
+    const { params, request, bouncer, auth, workspace, response, i18n } = ctx
     await bouncer.authorize('permit', 'inbox.reply')
-    const conversation = await Conversation.findByOrFail('public_id', params.conversation)
+    const conversation = await visibleConversation(await inboxScope(ctx), params.conversation)
     const payload = await request.validateUsing(scheduleMessageValidator)
     const scheduled = await scheduleMessage(conversation, payload, {
       actorId: auth.user!.id,
@@ -75,20 +79,25 @@ export default class ScheduledMessagesController {
   }
 
   /** PUT /w/:workspace/inbox/scheduled/:scheduled */
-  async update({ params, request, bouncer, workspace, i18n }: HttpContext) {
+  async update(ctx: HttpContext) {
+    const { params, request, bouncer, workspace, i18n } = ctx
     await bouncer.authorize('permit', 'inbox.reply')
     const scheduled = await ScheduledMessage.findByOrFail('public_id', params.scheduled)
-    const payload = await request.validateUsing(updateScheduledMessageValidator)
     const conversation = await Conversation.findOrFail(scheduled.conversationId)
+    if (!canSee(await inboxScope(ctx), conversation)) throw new ConversationNotVisibleException()
+    const payload = await request.validateUsing(updateScheduledMessageValidator)
     await updateScheduledMessage(scheduled, conversation, payload, workspace.timezone)
     await scheduled.load('createdBy')
     return serialize(scheduled, i18n)
   }
 
   /** DELETE /w/:workspace/inbox/scheduled/:scheduled: cancel. */
-  async destroy({ params, bouncer, i18n }: HttpContext) {
+  async destroy(ctx: HttpContext) {
+    const { params, bouncer, i18n } = ctx
     await bouncer.authorize('permit', 'inbox.reply')
     const scheduled = await ScheduledMessage.findByOrFail('public_id', params.scheduled)
+    const conversation = await Conversation.findOrFail(scheduled.conversationId)
+    if (!canSee(await inboxScope(ctx), conversation)) throw new ConversationNotVisibleException()
     await cancelScheduledMessage(scheduled)
     await scheduled.load('createdBy')
     return serialize(scheduled, i18n)

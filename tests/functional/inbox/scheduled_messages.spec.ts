@@ -365,4 +365,44 @@ test.group('Scheduled messages', () => {
     })
     response.assertStatus(403)
   })
+
+  test("an agent cannot schedule into, edit or cancel in a teammate's conversation", async ({
+    client,
+    assert,
+  }) => {
+    const { workspace, owner, agent, conversation } = await setup()
+    // The owner schedules in a conversation, then assigns it to a teammate.
+    const created = await schedule(client, workspace, owner, conversation, {
+      sendAt: local(DateTime.now().plus({ days: 1 })),
+      timezone: 'UTC',
+    })
+    created.assertStatus(201)
+    const teammate = await makeUser({ fullName: 'Other Agent' })
+    await addMember(workspace, teammate, 'agent')
+    await tenancy.run(workspace.id, () =>
+      Conversation.query().where('id', conversation.id).update({ assigneeId: teammate.id })
+    )
+
+    const refused = await schedule(client, workspace, agent, conversation, {
+      sendAt: local(DateTime.now().plus({ days: 1 })),
+      timezone: 'UTC',
+    })
+    refused.assertStatus(403)
+    const cancel = await client
+      .delete(`/w/${workspace.slug}/inbox/scheduled/${created.body().id}`)
+      .loginAs(agent)
+      .withCsrfToken()
+      .header('accept', 'application/json')
+    cancel.assertStatus(403)
+    const row = await tenancy.run(workspace.id, () =>
+      ScheduledMessage.findByOrFail('public_id', created.body().id)
+    )
+    assert.equal(row.status, 'scheduled')
+    // The teammate it belongs to may.
+    const allowed = await schedule(client, workspace, teammate, conversation, {
+      sendAt: local(DateTime.now().plus({ days: 2 })),
+      timezone: 'UTC',
+    })
+    allowed.assertStatus(201)
+  })
 })
