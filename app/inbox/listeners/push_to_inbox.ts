@@ -176,19 +176,31 @@ async function flushWorkspace(workspaceId: number, entry: Pending) {
   if (items.length) await broadcast(workspaceId, 'inbox', { items })
 }
 
+/** Flushes still sending; a new flush waits for them, so "flushed" means delivered. */
+const inFlight = new Set<Promise<void>>()
+
 /** Sends everything gathered so far (also used by tests). */
 export async function flushInboxPushes() {
   if (timer) clearTimeout(timer)
   timer = null
   const batches = [...pending.entries()]
   pending.clear()
-  for (const [workspaceId, entry] of batches) {
-    try {
-      await flushWorkspace(workspaceId, entry)
-    } catch (error) {
-      // Realtime is best effort: the inbox reloads what it missed.
-      logger.warn({ err: error, workspaceId }, 'realtime: inbox push failed')
+  const flush = (async () => {
+    for (const [workspaceId, entry] of batches) {
+      try {
+        await flushWorkspace(workspaceId, entry)
+      } catch (error) {
+        // Realtime is best effort: the inbox reloads what it missed.
+        logger.warn({ err: error, workspaceId }, 'realtime: inbox push failed')
+      }
     }
+  })()
+  inFlight.add(flush)
+  try {
+    // Includes a timer-started flush that was still querying when we were called.
+    await Promise.all([...inFlight])
+  } finally {
+    inFlight.delete(flush)
   }
 }
 
