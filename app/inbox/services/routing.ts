@@ -8,6 +8,7 @@ import { assignConversation } from '#inbox/actions/assign_conversation'
 import { tagConversations } from '#inbox/actions/tag_conversations'
 import { AgentAtCapacityException } from '#inbox/exceptions/assignment_exceptions'
 import { assignableUserIds, openLoads, sqlTime } from '#inbox/services/agents'
+import { detectLanguage } from '#inbox/services/language'
 import { tenancy } from '#core/tenancy/context'
 
 /**
@@ -316,6 +317,13 @@ export async function routeConversation(event: {
             .select('body')
             .first()
           text = row?.body ?? null
+        }
+        if (!conversation.language) {
+          const language = detectLanguage(text)
+          if (language) {
+            conversation.language = language
+            await conversation.save()
+          }
         }
         await applyRoutingRules(conversation, text)
       }

@@ -253,6 +253,22 @@ test.group('Assignment: automatic rules', () => {
     assert.isNotNull(waiting.waitingSince)
   })
 
+  test('the first message sets the conversation language, so a language skill routes it', async ({
+    assert,
+  }) => {
+    const { workspace } = await makeWorkspace()
+    const channel = await sandboxOf(workspace)
+    const arabic = await agent(workspace, 'Amal', { online: true, skills: ['ar'] })
+    await agent(workspace, 'Eve', { online: true, skills: ['en'] })
+    await rule(workspace, 'skills', { name: 'By language' })
+
+    // Through the real listener: no manual language anywhere.
+    const first = await inbound(channel, 'مرحبا، أين طلبي؟')
+    const stored = await conversation(workspace.id, first.id)
+    assert.equal(stored.language, 'ar')
+    assert.equal(stored.assigneeId, arabic.user.id)
+  })
+
   test('VIP contacts go to senior agents and jump the waiting queue', async ({ assert }) => {
     const { workspace } = await makeWorkspace()
     const channel = await sandboxOf(workspace)
