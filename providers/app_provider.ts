@@ -1,10 +1,21 @@
 import type { ApplicationService } from '@adonisjs/core/types'
+import { Settings } from 'luxon'
 
 /**
  * Parley's own boot steps.
  */
 export default class AppProvider {
   constructor(protected app: ApplicationService) {}
+
+  /**
+   * Every stored time is UTC: Lucid writes a DateTime in its own zone and
+   * mysql2 reads DATETIME as UTC (`timezone: 'Z'`), so a host whose TZ is
+   * not UTC would shift times by its offset. Display zones (workspace,
+   * contact, browser) are applied explicitly where times are shown.
+   */
+  register() {
+    Settings.defaultZone = 'utc'
+  }
 
   async boot() {
     const { tenancy } = await import('#core/tenancy/context')

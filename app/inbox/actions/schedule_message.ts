@@ -5,6 +5,7 @@ import ScheduledMessage from '#inbox/models/scheduled_message'
 import { resolveZone, type ZoneChoice } from '#inbox/services/timezones'
 import { inboxFieldError } from '#inbox/validators/field_error'
 import { ScheduledMessageLockedException } from '#inbox/exceptions/scheduled_message_locked_exception'
+import { sqlDateTime } from '#core/helpers/sql_time'
 
 /** How far ahead a message can be scheduled. */
 export const MAX_SCHEDULE_DAYS = 30
@@ -94,8 +95,10 @@ export async function updateScheduledMessage(
     .where('status', 'scheduled')
     .update({
       ...(changes.body !== undefined ? { body: changes.body } : {}),
-      ...(changes.sendAt ? { send_at: sqlOf(changes.sendAt), timezone: changes.timezone } : {}),
-      updated_at: sqlOf(DateTime.now()),
+      ...(changes.sendAt
+        ? { send_at: sqlDateTime(changes.sendAt), timezone: changes.timezone }
+        : {}),
+      updated_at: sqlDateTime(DateTime.now()),
     })
   if (!affectedRows(updated)) throw new ScheduledMessageLockedException()
   await scheduled.refresh()
@@ -107,13 +110,8 @@ export async function cancelScheduledMessage(scheduled: ScheduledMessage) {
   const updated = await ScheduledMessage.query()
     .where('id', scheduled.id)
     .where('status', 'scheduled')
-    .update({ status: 'cancelled', updated_at: sqlOf(DateTime.now()) })
+    .update({ status: 'cancelled', updated_at: sqlDateTime(DateTime.now()) })
   if (!affectedRows(updated)) throw new ScheduledMessageLockedException()
   await scheduled.refresh()
   return scheduled
-}
-
-/** Timestamps as Lucid writes them (the process's zone, second precision). */
-function sqlOf(at: DateTime) {
-  return at.toLocal().toFormat('yyyy-LL-dd HH:mm:ss')
 }

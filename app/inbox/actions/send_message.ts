@@ -10,12 +10,8 @@ import { queue } from '#core/queue/main'
 import { SEND_MAX_ATTEMPTS } from '#inbox/jobs/send_message_job'
 import { filterOutbound } from '#core/plugin_host/outbound'
 import Conversation from '#inbox/models/conversation'
-import {
-  previewOf,
-  recordAgentHandled,
-  sqlTime,
-  syncStored,
-} from '#inbox/services/conversation_metrics'
+import { previewOf, recordAgentHandled, syncStored } from '#inbox/services/conversation_metrics'
+import { sqlDateTime } from '#core/helpers/sql_time'
 
 function summary(content: OutboundContent): string | null {
   switch (content.type) {
@@ -145,7 +141,7 @@ async function countAgentReply(
       .where('id', conversation.id)
       .whereNull('first_response_at')
       .update({
-        first_response_at: sqlTime(firstResponse.at),
+        first_response_at: sqlDateTime(firstResponse.at),
         first_response_seconds: firstResponse.seconds,
       })
     if (affectedRows(claimed) > 0) {

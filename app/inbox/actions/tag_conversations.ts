@@ -1,7 +1,7 @@
-import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import emitter from '@adonisjs/core/services/emitter'
 import { tenancy } from '#core/tenancy/context'
+import { sqlDateTime } from '#core/helpers/sql_time'
 
 /** Pairs per INSERT (4 bound values each: under SQLite's 999-variable limit). */
 const INSERT_CHUNK = 200
@@ -68,7 +68,7 @@ export async function tagConversations(
   const own = await ownIds(workspaceId, conversationIds, tagIds)
   if (own.conversationIds.length === 0 || own.tagIds.length === 0) return own
 
-  const now = DateTime.utc().toFormat('yyyy-LL-dd HH:mm:ss')
+  const now = sqlDateTime()
   const rows = own.conversationIds.flatMap((conversationId) =>
     own.tagIds.map((tagId) => ({
       workspace_id: workspaceId,

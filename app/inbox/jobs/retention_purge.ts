@@ -2,6 +2,7 @@ import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
 import { MIN_RETENTION_MONTHS } from '#inbox/validators/business_hours'
+import { sqlDateTime } from '#core/helpers/sql_time'
 
 export const RETENTION_PURGE_EVERY_MS = 24 * 60 * 60 * 1000
 const CHUNK = 1000
@@ -12,10 +13,6 @@ export function retentionCutoff(retentionMonths: number | null, now = DateTime.n
   return now.minus({ months })
 }
 
-function sqlTime(value: DateTime) {
-  return value.toSQL({ includeOffset: false })!
-}
-
 /**
  * Deletes one workspace's messages stored before `cutoff`, 1,000 at a
  * time (short statements: the inbox keeps writing meanwhile), then its
@@ -24,7 +21,7 @@ function sqlTime(value: DateTime) {
  * them by cascade). Returns what it deleted.
  */
 export async function purgeWorkspace(workspaceId: number, cutoff: DateTime) {
-  const before = sqlTime(cutoff)
+  const before = sqlDateTime(cutoff)
   let messages = 0
   for (;;) {
     const rows: { id: number }[] = await db

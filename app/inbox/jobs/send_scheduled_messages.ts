@@ -7,6 +7,7 @@ import Notification from '#core/models/notification'
 import Conversation from '#inbox/models/conversation'
 import ScheduledMessage from '#inbox/models/scheduled_message'
 import { sendMessage } from '#inbox/actions/send_message'
+import { sqlDateTime } from '#core/helpers/sql_time'
 
 /** The sweep runs every 30 s: a due message goes out within a minute. */
 export const SCHEDULED_SWEEP_EVERY_MS = 30_000
@@ -18,7 +19,6 @@ const STUCK_AFTER_MINUTES = 10
 export const SCHEDULED_SWEEP_JOB = 'inbox.scheduled_sweep'
 
 /** Timestamps compared the way Lucid writes them (process zone). */
-const sql = (at: DateTime) => at.toLocal().toFormat('yyyy-LL-dd HH:mm:ss')
 
 /**
  * Text of an error kept on the row and in the notification: the
@@ -95,7 +95,7 @@ export async function sendDueScheduledMessages(now = DateTime.now()): Promise<nu
   const stuck = await db
     .from('scheduled_messages')
     .where('status', 'sending')
-    .where('updated_at', '<', sql(now.minus({ minutes: STUCK_AFTER_MINUTES })))
+    .where('updated_at', '<', sqlDateTime(now.minus({ minutes: STUCK_AFTER_MINUTES })))
     .select('id', 'workspace_id')
     .limit(SWEEP_BATCH)
   for (const row of stuck) {
@@ -110,7 +110,7 @@ export async function sendDueScheduledMessages(now = DateTime.now()): Promise<nu
   const due = await db
     .from('scheduled_messages')
     .where('status', 'scheduled')
-    .where('send_at', '<=', sql(now))
+    .where('send_at', '<=', sqlDateTime(now))
     .orderBy('send_at')
     .select('id', 'workspace_id')
     .limit(SWEEP_BATCH)
@@ -122,7 +122,7 @@ export async function sendDueScheduledMessages(now = DateTime.now()): Promise<nu
         .where('id', row.id)
         .where('workspace_id', row.workspace_id)
         .where('status', 'scheduled')
-        .update({ status: 'sending', updated_at: sql(DateTime.now()) })
+        .update({ status: 'sending', updated_at: sqlDateTime(DateTime.now()) })
     )
     if (!won) continue
     claimed++

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import emitter from '@adonisjs/core/services/emitter'
-import { sqlTime } from '#inbox/services/conversation_metrics'
+import { sqlDateTime } from '#core/helpers/sql_time'
 
 export const WAKE_SNOOZED_EVERY_MS = 60_000
 const BATCH = 500
@@ -19,7 +19,7 @@ export async function wakeSnoozed(now = DateTime.now()): Promise<number> {
     const due = await db
       .from('conversations')
       .where('status', 'snoozed')
-      .where('snoozed_until', '<=', sqlTime(now))
+      .where('snoozed_until', '<=', sqlDateTime(now))
       .orderBy('snoozed_until')
       .limit(BATCH)
       .select('id', 'workspace_id')
@@ -36,7 +36,7 @@ export async function wakeSnoozed(now = DateTime.now()): Promise<number> {
         .where('workspace_id', workspaceId)
         .whereIn('id', ids)
         .where('status', 'snoozed')
-        .update({ status: 'open', snoozed_until: null, updated_at: sqlTime(DateTime.now()) })
+        .update({ status: 'open', snoozed_until: null, updated_at: sqlDateTime(DateTime.now()) })
       woken += ids.length
       await emitter.emit('inbox:conversation_updated', {
         workspaceId,

@@ -5,6 +5,7 @@ import type { ConversationFilters, ConversationPage, InboxStatus, InboxView } fr
 import { whereVisible, type InboxScope } from '#inbox/queries/inbox_scope'
 import { LIST_COLUMNS, listItems, type ConversationRow } from '#inbox/queries/serialize'
 import { ViewNotAllowedException } from '#inbox/exceptions/inbox_exceptions'
+import { sqlDateTime } from '#core/helpers/sql_time'
 
 export const VIEWS: InboxView[] = ['mine', 'unassigned', 'teams', 'all']
 export const STATUSES: InboxStatus[] = ['open', 'pending', 'snoozed', 'resolved']
@@ -125,8 +126,6 @@ export function booleanQuery(q: string): string | null {
   return words.length ? words.map((word) => `+${word}*`).join(' ') : null
 }
 
-const sqlTime = (at: DateTime) => at.toFormat('yyyy-LL-dd HH:mm:ss')
-
 /** The ids behind the public ids of the filters (one query each, only those given). */
 async function resolveIds(workspaceId: number, filters: ConversationFilters) {
   const one = async (table: string, publicId: string | undefined, column = 'id') => {
@@ -208,7 +207,7 @@ export async function listConversations(
     )
   }
   if (filters.from) {
-    query.where('conversations.last_message_at', '>=', sqlTime(DateTime.fromISO(filters.from)))
+    query.where('conversations.last_message_at', '>=', sqlDateTime(DateTime.fromISO(filters.from)))
   }
   if (filters.to) {
     // A date alone means the whole day.
@@ -216,7 +215,7 @@ export async function listConversations(
     const end = /^\d{4}-\d{2}-\d{2}$/.test(filters.to)
       ? to.plus({ days: 1 })
       : to.plus({ seconds: 1 })
-    query.where('conversations.last_message_at', '<', sqlTime(end))
+    query.where('conversations.last_message_at', '<', sqlDateTime(end))
   }
   if (filters.unread) query.where('conversations.unread_count', '>', 0)
   if (filters.priority !== undefined && filters.priority > 0) {

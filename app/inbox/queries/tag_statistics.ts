@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import { tenancy } from '#core/tenancy/context'
+import { sqlDateTime } from '#core/helpers/sql_time'
 
 export type TagStatistics = {
   /** Inclusive dates (YYYY-MM-DD) in the workspace time zone. */
@@ -41,12 +42,11 @@ export async function tagStatistics(
   if (from > to) [from, to] = [to, from]
   if (to.diff(from, 'days').days > MAX_DAYS) from = to.minus({ days: MAX_DAYS })
 
-  const sql = (at: DateTime) => at.toUTC().toFormat('yyyy-LL-dd HH:mm:ss')
   const counts: { tag_id: number; total: number | string }[] = await db
     .from('conversation_tags')
     .where('workspace_id', workspaceId)
-    .where('created_at', '>=', sql(from))
-    .where('created_at', '<', sql(to.plus({ days: 1 })))
+    .where('created_at', '>=', sqlDateTime(from))
+    .where('created_at', '<', sqlDateTime(to.plus({ days: 1 })))
     .groupBy('tag_id')
     .select('tag_id')
     .countDistinct('conversation_id as total')

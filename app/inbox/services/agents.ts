@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import AgentProfile, { type Availability } from '#inbox/models/agent_profile'
@@ -106,4 +105,3 @@ export async function openLoads(
  * A DateTime as Lucid's models write it (text both dialects accept), for
  * query-builder updates, which bypass the model's column preparation.
  */
-export const sqlTime = (at: DateTime = DateTime.now()) => at.toFormat('yyyy-LL-dd HH:mm:ss')

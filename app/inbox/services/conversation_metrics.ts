@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
+import { sqlDateTime } from '#core/helpers/sql_time'
 
 /** The list's one-line preview of a message: its text, else a type label. */
 export function previewOf(type: string, body: string | null | undefined): string {
@@ -9,7 +10,6 @@ export function previewOf(type: string, body: string | null | undefined): string
 }
 
 /** DATETIME text as Lucid writes it (both dialects). */
-export const sqlTime = (at: DateTime<boolean>) => at.toFormat('yyyy-LL-dd HH:mm:ss')
 
 /**
  * A customer writing within this many days of a resolution reopens that
@@ -18,7 +18,7 @@ export const sqlTime = (at: DateTime<boolean>) => at.toFormat('yyyy-LL-dd HH:mm:
 export const REOPEN_RESOLVED_WITHIN_DAYS = 7
 
 export const reopenCutoff = (now = DateTime.now()) =>
-  sqlTime(now.minus({ days: REOPEN_RESOLVED_WITHIN_DAYS }))
+  sqlDateTime(now.minus({ days: REOPEN_RESOLVED_WITHIN_DAYS }))
 
 /**
  * Records that an agent handled a conversation (replied or resolved):
@@ -35,7 +35,7 @@ export async function recordAgentHandled(
   kind: 'reply' | 'resolve',
   at: DateTime<boolean> = DateTime.now()
 ) {
-  const now = sqlTime(at)
+  const now = sqlDateTime(at)
   const column = kind === 'reply' ? 'replies' : 'resolutions'
   await db
     .knexQuery()

@@ -7,9 +7,10 @@ import RoutingRule from '#inbox/models/routing_rule'
 import { assignConversation } from '#inbox/actions/assign_conversation'
 import { tagConversations } from '#inbox/actions/tag_conversations'
 import { AgentAtCapacityException } from '#inbox/exceptions/assignment_exceptions'
-import { assignableUserIds, openLoads, sqlTime } from '#inbox/services/agents'
+import { assignableUserIds, openLoads } from '#inbox/services/agents'
 import { detectLanguage } from '#inbox/services/language'
 import { tenancy } from '#core/tenancy/context'
+import { sqlDateTime } from '#core/helpers/sql_time'
 
 /**
  * Automatic routing and assignment (issue 5, section 3).
@@ -239,7 +240,7 @@ export async function assignByRules(
     // Enter (or leave) the queue; keep the original waiting time.
     const query = Conversation.query().where('id', conversation.id).whereNull('assignee_id')
     if (inScope) {
-      await query.whereNull('waiting_since').update({ waiting_since: sqlTime() })
+      await query.whereNull('waiting_since').update({ waiting_since: sqlDateTime() })
     } else {
       await query.whereNotNull('waiting_since').update({ waiting_since: null })
     }
