@@ -55,7 +55,3 @@ export async function scheduleRecurring() {
     )
   }
 }
-
-export function recurringJobNames(): string[] {
-  return [...definitions.keys()]
-}

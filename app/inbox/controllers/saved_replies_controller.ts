@@ -12,7 +12,7 @@ import {
 import {
   isVisibleTo,
   searchReplies,
-  teamIdsOf,
+  myTeamIds,
   visibleReplies,
   workspaceTeams,
 } from '#inbox/queries/saved_replies'
@@ -61,7 +61,7 @@ export default class SavedRepliesController {
     const canShare = member.can('settings.workspace')
     const teams = await workspaceTeams()
     const teamById = new Map(teams.map((team) => [team.id, team]))
-    const replies = await visibleReplies(userId, await teamIdsOf(userId))
+    const replies = await visibleReplies(userId, await myTeamIds(userId))
       .orderBy('category')
       .orderBy('usage_count', 'desc')
       .orderBy('shortcut')

@@ -1,15 +1,11 @@
 import db from '@adonisjs/lucid/services/db'
 import SavedReply from '#inbox/models/saved_reply'
 import { tenancy } from '#core/tenancy/context'
+import { teamIdsOf } from '#inbox/queries/inbox_scope'
 
 /** Ids of the teams `userId` belongs to in the current workspace. */
-export async function teamIdsOf(userId: number): Promise<number[]> {
-  const rows = await db
-    .from('team_members')
-    .where('workspace_id', tenancy.workspaceId())
-    .where('user_id', userId)
-    .select('team_id')
-  return rows.map((row) => Number(row.team_id))
+export function myTeamIds(userId: number): Promise<number[]> {
+  return teamIdsOf(tenancy.workspaceId(), userId)
 }
 
 /** Teams of the current workspace, for the visibility picker. */
@@ -24,7 +20,7 @@ export async function workspaceTeams(): Promise<{ id: number; publicId: string; 
 
 /**
  * The saved replies a user may see: their own personal ones, those of the
- * teams they belong to (`teams`, from teamIdsOf), and the workspace-wide
+ * teams they belong to (`teams`, from myTeamIds), and the workspace-wide
  * ones. Returns the query (not awaited).
  */
 export function visibleReplies(userId: number, teams: number[]) {
@@ -40,7 +36,7 @@ export function visibleReplies(userId: number, teams: number[]) {
 
 export async function isVisibleTo(reply: SavedReply, userId: number) {
   if (reply.ownerId !== null) return reply.ownerId === userId
-  if (reply.teamId !== null) return (await teamIdsOf(userId)).includes(reply.teamId)
+  if (reply.teamId !== null) return (await myTeamIds(userId)).includes(reply.teamId)
   return true
 }
 
@@ -79,7 +75,7 @@ export const SEARCH_LIMIT = 10
  * score, then usage count (most used first), then shortcut.
  */
 export async function searchReplies(userId: number, query: string): Promise<SavedReply[]> {
-  const replies = await visibleReplies(userId, await teamIdsOf(userId))
+  const replies = await visibleReplies(userId, await myTeamIds(userId))
     .orderBy('usage_count', 'desc')
     .limit(2000)
   return replies
