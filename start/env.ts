@@ -100,6 +100,8 @@ export default await Env.create(new URL('../', import.meta.url), {
   */
   DRIVE_DISK: Env.schema.enum.optional(['fs'] as const),
   STORAGE_PATH: Env.schema.string.optional(),
+  /** Hours a finished contacts export stays downloadable (default 24). */
+  EXPORT_LINK_TTL_HOURS: Env.schema.number.optional(),
 
   /*
   | Sign-up and trial

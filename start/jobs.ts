@@ -23,11 +23,24 @@ import { AVAILABILITY_SWEEP_EVERY_MS, sweepAvailability } from '#inbox/services/
 import { RETENTION_PURGE_EVERY_MS, retentionPurge } from '#inbox/jobs/retention_purge'
 import { sendReceipt } from '#inbox/jobs/send_receipt'
 import { WAKE_SNOOZED_EVERY_MS, wakeSnoozed } from '#inbox/jobs/wake_snoozed'
+import { importContactsJob } from '#contacts/jobs/import_contacts'
+import {
+  STATISTICS_EVERY_MS,
+  STATISTICS_JOB,
+  refreshContactStatistics,
+} from '#contacts/services/table_statistics'
+import { exportContactsJob } from '#contacts/jobs/export_contacts'
+import { PURGE_EXPORTS_EVERY_MS } from '#contacts/jobs/purge_expired_exports'
 
 jobs.register('media.download_inbound', downloadInboundMedia)
 jobs.register('messages.send', sendMessageJob)
 jobs.register('channels.health_check', channelHealthCheck)
 jobs.register('inbox.receipt', sendReceipt)
+jobs.register('contacts.import', importContactsJob)
+jobs.register('contacts.export', exportContactsJob)
+jobs.register(`${STATISTICS_JOB}.after_import`, async () => {
+  await refreshContactStatistics()
+})
 
 /*
 | Recurring platform jobs: one copy each, re-armed after every run
@@ -65,6 +78,23 @@ defineRecurringJob({
   everyMs: RETENTION_PURGE_EVERY_MS,
   firstDelayMs: 10 * 60_000,
   run: retentionPurge,
+})
+defineRecurringJob({
+  name: 'contacts.purge_exports',
+  everyMs: PURGE_EXPORTS_EVERY_MS,
+  firstDelayMs: 5 * 60_000,
+  run: async () => {
+    const { purgeExpiredExports } = await import('#contacts/jobs/purge_expired_exports')
+    await purgeExpiredExports()
+  },
+})
+defineRecurringJob({
+  name: STATISTICS_JOB,
+  everyMs: STATISTICS_EVERY_MS,
+  firstDelayMs: 60 * 60_000,
+  run: async () => {
+    await refreshContactStatistics()
+  },
 })
 defineRecurringJob({
   name: 'webhooks.prune',

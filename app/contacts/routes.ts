@@ -1,8 +1,13 @@
 /*
-| Contacts module routes (tenant panel).
+| Contacts module routes (tenant panel), one file per area.
 */
 import router from '@adonisjs/core/services/router'
 import { middleware } from '#start/kernel'
+import './routes/people.js'
+import './routes/fields.js'
+import './routes/segments.js'
+import './routes/imports.js'
+import './routes/exports.js'
 
 const ConsentSettingsController = () => import('#contacts/controllers/consent_settings_controller')
 

@@ -31,6 +31,10 @@ export type ConversationFilters = {
   q?: string
   /** Contact field filters: contact.name, contact.phone, contact.country, contact.locale… */
   contact?: Record<string, string>
+  /** A saved contact segment (public id): conversations whose contact is in it. */
+  segment?: string
+  /** The contact's language (contacts.locale, case-insensitive exact match). */
+  contactLocale?: string
   /** Opaque cursor from the previous page's nextCursor. */
   cursor?: string
   /** Page size, default 30, max 100. */
@@ -39,6 +43,7 @@ export type ConversationFilters = {
 
 export type AgentRef = { id: string; name: string }
 export type TeamRef = { id: string; name: string }
+export type SegmentRef = { id: string; name: string }
 export type TagRef = { id: string; name: string; color: string }
 export type ChannelRef = { id: string; name: string; driver: string }
 
@@ -117,6 +122,8 @@ export type ConversationDetail = ConversationListItem & {
       lastMessageAt: string | null
       preview: string | null
     }[]
+    /** The workspace's custom fields and this contact's values (contact sidebar). */
+    customFields: ContactFieldsPanel
   }
   metrics: {
     firstResponseSeconds: number | null
@@ -124,6 +131,28 @@ export type ConversationDetail = ConversationListItem & {
     agentReplyCount: number
     reopenCount: number
   }
+}
+
+/** A custom field definition as the contact sidebar shows and edits it. */
+export type ContactFieldDef = {
+  key: string
+  label: string
+  type: 'text' | 'number' | 'date' | 'dropdown' | 'checkbox'
+  /** Dropdown choices, in display order (empty for other types). */
+  options: string[]
+  required: boolean
+}
+
+/**
+ * The contact sidebar's custom fields: the definitions in display order,
+ * the contact's values by field key (a missing key is empty; dates are
+ * YYYY-MM-DD), and whether the member may edit them (`contacts.manage`,
+ * through PUT /w/:workspace/contacts/:contact with `{ fields }`).
+ */
+export type ContactFieldsPanel = {
+  fields: ContactFieldDef[]
+  values: Record<string, string | number | boolean | null>
+  canEdit: boolean
 }
 
 /** Props of the Inertia page `inbox/index`. */
@@ -139,6 +168,8 @@ export type InboxPageProps = {
   channels: ChannelRef[]
   tags: TagRef[]
   savedFilters: { id: string; name: string; filters: ConversationFilters }[]
+  /** The workspace's saved contact segments for the filter; null without `contacts.view`. */
+  segments?: SegmentRef[] | null
   me: AgentRef & { availability: string; notifyDesktop: boolean; notifySound: boolean }
   /** Meta's media limits for the composer's pre-upload check, by kind: max bytes and mime types. */
   mediaLimits: Record<string, { maxBytes: number; mimeTypes: string[] }>

@@ -169,6 +169,27 @@ async function latestEvents(
 }
 
 /**
+ * The current state of many contacts for one scope, from their latest
+ * events (`none`: no event yet; the scope's default applies). For lists
+ * and exports; one query per 500 ids.
+ */
+export async function consentStates(
+  contactIds: number[],
+  scope: ConsentScope
+): Promise<Map<number, ConsentStatus['state']>> {
+  const latest = await latestEvents(contactIds, scope, 'whatsapp')
+  const states = new Map<number, ConsentStatus['state']>()
+  for (const id of contactIds) {
+    const event = latest.get(Number(id))
+    states.set(
+      Number(id),
+      event === 'opt_in' ? 'opted_in' : event === 'opt_out' ? 'opted_out' : 'none'
+    )
+  }
+  return states
+}
+
+/**
  * The contacts among `contactIds` that may receive marketing now: those
  * whose latest marketing event is an opt-in. Ids of other workspaces or
  * of unknown contacts are never in the result.

@@ -111,7 +111,7 @@ export async function keywordLanguages(): Promise<KeywordLanguage[]> {
   return languages
 }
 
-export function forgetKeywords(workspaceId: number) {
+function forgetKeywords(workspaceId: number) {
   cache.delete(workspaceId)
 }
 

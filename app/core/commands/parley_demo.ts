@@ -108,6 +108,11 @@ export default class ParleyDemo extends BaseCommand {
     )
     if (conversations) this.logger.success(`Added ${conversations} demo conversations to the inbox`)
 
+    // Contacts with custom fields, tags and consent, and two saved segments.
+    const { seedDemoContacts } = await import('#contacts/demo')
+    const contacts = await tenancy.run(demoWorkspace.id, () => seedDemoContacts(owner.id))
+    if (contacts) this.logger.success(`Added ${contacts} demo contacts and two segments`)
+
     this.logger.log('')
     this.logger.log(`Demo workspace: /w/${DEMO_WORKSPACE.slug}`)
     for (const demoUser of DEMO_USERS) {

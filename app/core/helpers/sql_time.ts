@@ -10,3 +10,23 @@ import { DateTime } from 'luxon'
 export function sqlDateTime(at: DateTime = DateTime.utc()): string {
   return at.toUTC().toFormat('yyyy-LL-dd HH:mm:ss')
 }
+
+/**
+ * A timestamp read back from a raw query — mysql2 gives a Date, SQLite the
+ * stored text (`2026-11-21 22:40:00`, sometimes with milliseconds or a
+ * `T`) — as a UTC DateTime; null when empty or unreadable.
+ */
+export function fromStored(value: unknown): DateTime | null {
+  if (value === null || value === undefined || value === '') return null
+  if (value instanceof Date) return DateTime.fromJSDate(value, { zone: 'utc' })
+  if (DateTime.isDateTime(value)) return value.toUTC()
+  const text = String(value)
+  const parsed = DateTime.fromSQL(text, { zone: 'utc' })
+  const result = parsed.isValid ? parsed : DateTime.fromISO(text, { zone: 'utc' })
+  return result.isValid ? result : null
+}
+
+/** A raw stored timestamp as ISO 8601 UTC (JSON, CSV), or null. */
+export function storedIso(value: unknown): string | null {
+  return fromStored(value)?.toISO() ?? null
+}

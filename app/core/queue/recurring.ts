@@ -40,6 +40,11 @@ export function defineRecurringJob(definition: RecurringJob) {
   })
 }
 
+/** Names of the recurring jobs: they re-arm forever, so a queue is "drained" without them. */
+export function recurringJobNames(): string[] {
+  return [...definitions.keys()]
+}
+
 /** Queues every defined recurring job unless it is already queued (called when a worker starts). */
 export async function scheduleRecurring() {
   for (const definition of definitions.values()) {

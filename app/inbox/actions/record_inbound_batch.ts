@@ -52,22 +52,32 @@ async function contactsFor(
   const bsuids = [
     ...new Set(items.map(({ item }) => item.contact.bsuid).filter(Boolean)),
   ] as string[]
+  const phones = [...new Set(waIds.map((waId) => phoneOfWaId(waId)).filter(Boolean))] as string[]
   const found = await Contact.query({ client: trx }).where((where) => {
     if (waIds.length) where.orWhereIn('wa_id', waIds)
     if (bsuids.length) where.orWhereIn('bsuid', bsuids)
+    // A contact imported or created by hand has a phone and no wa_id yet.
+    if (phones.length) where.orWhereIn('phone', phones)
   })
   const byBsuid = new Map(found.filter((c) => c.bsuid).map((c) => [c.bsuid!, c]))
   const byWaId = new Map(found.filter((c) => c.waId).map((c) => [c.waId!, c]))
+  const byPhone = new Map(found.filter((c) => c.phone).map((c) => [c.phone!, c]))
 
   const result = new Map<InboundItem, Contact>()
   const latest = new Map<Contact, DateTime>()
+  const received = new Map<Contact, number>()
   for (const entry of items) {
     const { waId, bsuid, profileName } = entry.item.contact
-    let contact = (bsuid && byBsuid.get(bsuid)) || (waId && byWaId.get(waId)) || null
+    const phone = phoneOfWaId(waId)
+    let contact =
+      (bsuid && byBsuid.get(bsuid)) ||
+      (waId && byWaId.get(waId)) ||
+      (phone && byPhone.get(phone)) ||
+      null
     const at = atOf(entry.item)
     if (!contact) {
       contact = await Contact.create(
-        { waId, bsuid, phone: phoneOfWaId(waId), profileName, lastInboundAt: at },
+        { waId, bsuid, phone, profileName, lastInboundAt: at, lastSeenAt: at },
         { client: trx }
       )
     } else {
@@ -75,13 +85,15 @@ async function contactsFor(
       if (bsuid && !contact.bsuid) contact.bsuid = bsuid
       if (waId && !contact.waId) {
         contact.waId = waId
-        contact.phone = contact.phone ?? phoneOfWaId(waId)
+        contact.phone = contact.phone ?? phone
       }
       if (profileName) contact.profileName = profileName
     }
     if (bsuid) byBsuid.set(bsuid, contact)
     if (waId) byWaId.set(waId, contact)
+    if (phone) byPhone.set(phone, contact)
     result.set(entry, contact)
+    received.set(contact, (received.get(contact) ?? 0) + 1)
     const previous = latest.get(contact)
     if (!previous || previous < at) latest.set(contact, at)
   }
@@ -90,17 +102,34 @@ async function contactsFor(
   for (const contact of new Set(result.values())) {
     if (contact.$isPersisted && Object.keys(contact.$dirty).length) await contact.save()
   }
-  // The last inbound time moves on nearly every message: one UPDATE per
-  // distinct timestamp, never backwards.
-  const byTime = groupBy([...latest.entries()], ([, at]) => sql(at))
-  for (const [at, pairs] of byTime) {
+  // The last inbound time and the inbound counter move on nearly every
+  // message: one UPDATE per distinct (timestamp, count), times never
+  // going backwards.
+  const byTime = groupBy(
+    [...latest.entries()],
+    ([contact, at]) => `${sql(at)}|${received.get(contact) ?? 0}`
+  )
+  for (const [key, pairs] of byTime) {
+    const [at, count] = [
+      key.slice(0, key.lastIndexOf('|')),
+      Number(key.slice(key.lastIndexOf('|') + 1)),
+    ]
+    const later = (column: string) =>
+      trx.knexRawQuery(`CASE WHEN ${column} IS NULL OR ${column} < ? THEN ? ELSE ${column} END`, [
+        at,
+        at,
+      ])
     await Contact.query({ client: trx })
       .whereIn(
         'id',
         pairs.map(([contact]) => contact.id)
       )
-      .where((where) => where.whereNull('last_inbound_at').orWhere('last_inbound_at', '<', at))
-      .update({ last_inbound_at: at, updated_at: sql(DateTime.now()) })
+      .update({
+        last_inbound_at: later('last_inbound_at'),
+        last_seen_at: later('last_seen_at'),
+        messages_in: trx.knexRawQuery('messages_in + ?', [count]),
+        updated_at: sql(DateTime.now()),
+      })
   }
   return result
 }

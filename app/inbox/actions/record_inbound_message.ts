@@ -20,24 +20,32 @@ async function upsertContact(
   at: DateTime
 ): Promise<Contact> {
   const { waId, bsuid, profileName } = item.contact
+  const phone = phoneOfWaId(waId)
   const query = Contact.query({ client: trx })
   query.where((where) => {
     if (bsuid) where.orWhere('bsuid', bsuid)
     if (waId) where.orWhere('wa_id', waId)
+    // A contact imported or created by hand has a phone and no wa_id yet.
+    if (phone) where.orWhere('phone', phone)
   })
-  // The business-scoped id wins when both match different rows.
-  const matches = await query.limit(2)
+  // The business-scoped id wins, then the WhatsApp id, then the phone.
+  const matches = await query.limit(3)
   const contact =
-    matches.find((candidate) => bsuid && candidate.bsuid === bsuid) ?? matches[0] ?? null
+    matches.find((candidate) => bsuid && candidate.bsuid === bsuid) ??
+    matches.find((candidate) => waId && candidate.waId === waId) ??
+    matches[0] ??
+    null
 
   if (!contact) {
     return Contact.create(
       {
         waId,
         bsuid,
-        phone: phoneOfWaId(waId),
+        phone,
         profileName,
         lastInboundAt: at,
+        lastSeenAt: at,
+        messagesIn: 1,
       },
       { client: trx }
     )
@@ -46,10 +54,13 @@ async function upsertContact(
   if (bsuid && !contact.bsuid) contact.bsuid = bsuid
   if (waId && !contact.waId) {
     contact.waId = waId
-    contact.phone = contact.phone ?? phoneOfWaId(waId)
+    contact.phone = contact.phone ?? phone
   }
   if (profileName) contact.profileName = profileName
   if (!contact.lastInboundAt || contact.lastInboundAt < at) contact.lastInboundAt = at
+  if (!contact.lastSeenAt || contact.lastSeenAt < at) contact.lastSeenAt = at
+  // The transaction rolls back when the message turns out to be stored already.
+  contact.messagesIn = (contact.messagesIn ?? 0) + 1
   await contact.save()
   return contact
 }

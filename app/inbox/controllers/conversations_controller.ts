@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon'
 import type { HttpContext } from '@adonisjs/core/http'
 import { inboxScope, visibleConversation } from '#inbox/queries/inbox_scope'
-import { listConversations, parseFilters } from '#inbox/queries/list_conversations'
+import { listConversations, parseFilters, segmentRefs } from '#inbox/queries/list_conversations'
 import { inboxCounts } from '#inbox/queries/inbox_counts'
 import { getConversation } from '#inbox/queries/get_conversation'
 import { getThread } from '#inbox/queries/get_thread'
@@ -64,6 +64,8 @@ export default class ConversationsController {
       channels: async () => (await shared()).channels,
       tags: async () => (await shared()).tags,
       savedFilters: async () => (await shared()).savedFilters,
+      segments: async () =>
+        ctx.member.can('contacts.view') ? segmentRefs(scope.workspaceId) : null,
       me: async () => (await shared()).me,
       mediaLimits: async () => (await shared()).mediaLimits,
       realtimeChannel: async () => (await shared()).realtimeChannel,

@@ -10,6 +10,9 @@ import { channelDrivers } from '#channels/registry'
 import { circuitBreaker } from '#channels/circuit_breaker'
 import { channelRateLimiter } from '#channels/rate_limiter'
 import { tenancy } from '#core/tenancy/context'
+import db from '@adonisjs/lucid/services/db'
+import Contact from '#contacts/models/contact'
+import { sqlDateTime } from '#core/helpers/sql_time'
 
 export const SEND_MAX_ATTEMPTS = 8
 
@@ -81,7 +84,8 @@ export async function sendMessageJob(payload: { messageId: number }, job: JobCon
   if (!slot.allowed) return job.releaseAfter(slot.retryAfterMs)
 
   const contact = conversation.contact
-  const to = contact.waId ?? contact.bsuid
+  // An imported or hand-made contact has only its E.164 phone until it writes.
+  const to = contact.waId ?? contact.bsuid ?? contact.phone
   if (!to) {
     return fail(message, {
       code: null,
@@ -113,6 +117,13 @@ export async function sendMessageJob(payload: { messageId: number }, job: JobCon
       errorMessage: null,
     })
     await message.save()
+    // Engagement counters (segments read them); a replayed job never gets here twice.
+    await Contact.query()
+      .where('id', contact.id)
+      .update({
+        messages_out: db.knexRawQuery('messages_out + 1'),
+        last_outbound_at: sqlDateTime(message.sentAt!),
+      })
     await emitter.emit('inbox:message_status', {
       workspaceId: tenancy.workspaceId(),
       conversationId: message.conversationId,

@@ -1,7 +1,8 @@
 import db from '@adonisjs/lucid/services/db'
 import type Conversation from '#inbox/models/conversation'
-import type { ConversationDetail, InboxStatus, TagRef } from '#inbox/types'
+import type { ContactFieldsPanel, ConversationDetail, InboxStatus, TagRef } from '#inbox/types'
 import { statusOf } from '#contacts/services/consent'
+import { fieldValuesOf, workspaceFields } from '#contacts/services/custom_fields'
 import { LIST_COLUMNS, listItems, toIso, type ConversationRow } from '#inbox/queries/serialize'
 import { whereVisible, type InboxScope } from '#inbox/queries/inbox_scope'
 
@@ -9,9 +10,28 @@ import { whereVisible, type InboxScope } from '#inbox/queries/inbox_scope'
 export const PREVIOUS_CONVERSATIONS = 10
 
 /**
+ * The sidebar's custom fields of one contact: one query for the
+ * workspace's fields (tenant-scoped model), one for the contact's values.
+ */
+async function contactFields(contactId: number): Promise<Omit<ContactFieldsPanel, 'canEdit'>> {
+  const fields = await workspaceFields()
+  const values = (await fieldValuesOf([contactId], fields)).get(contactId) ?? {}
+  return {
+    fields: fields.map((field) => ({
+      key: field.key,
+      label: field.label,
+      type: field.type,
+      options: field.options ?? [],
+      required: field.required,
+    })),
+    values,
+  }
+}
+
+/**
  * The open conversation with its contact sidebar: profile, contact tags,
- * marketing consent, the contact's previous conversations (the member's
- * visible ones, newest first) and the conversation's metrics.
+ * marketing consent, custom fields, the contact's previous conversations
+ * (the member's visible ones, newest first) and the conversation's metrics.
  */
 export async function getConversation(
   scope: InboxScope,
@@ -25,13 +45,13 @@ export async function getConversation(
     .select(LIST_COLUMNS)
     .firstOrFail()
 
-  const [[item], contact, contactTags, consent, previous] = await Promise.all([
+  const [[item], contact, contactTags, consent, previous, fields] = await Promise.all([
     listItems(workspaceId, [row]),
     db
       .from('contacts')
       .where('workspace_id', workspaceId)
       .where('id', conversation.contactId)
-      .select('wa_id', 'profile_name')
+      .select('wa_id', 'profile_name', 'erased_at')
       .first(),
     db
       .from('contact_tags')
@@ -61,6 +81,7 @@ export async function getConversation(
         'conversations.last_message_at',
         'conversations.last_message_preview'
       ),
+    contactFields(Number(conversation.contactId)),
   ])
 
   return {
@@ -87,6 +108,11 @@ export async function getConversation(
         lastMessageAt: toIso(other.last_message_at),
         preview: other.last_message_preview ?? null,
       })),
+      // Editable with `contacts.manage`, unless the contact was erased.
+      customFields: {
+        ...fields,
+        canEdit: scope.canManageContacts === true && !contact?.erased_at,
+      },
     },
     metrics: {
       firstResponseSeconds: conversation.firstResponseSeconds ?? null,

@@ -16,6 +16,8 @@ export type InboxScope = {
   canViewAll: boolean
   /** Ids of the teams the member belongs to. */
   teamIds: number[]
+  /** The member may edit contacts (`contacts.manage`): the sidebar's custom fields. */
+  canManageContacts?: boolean
 }
 
 export async function teamIdsOf(workspaceId: number, userId: number): Promise<number[]> {
@@ -35,6 +37,7 @@ export async function inboxScope(ctx: HttpContext): Promise<InboxScope> {
     userId,
     canViewAll: ctx.member.can('inbox.view_all'),
     teamIds: await teamIdsOf(workspaceId, userId),
+    canManageContacts: ctx.member.can('contacts.manage'),
   }
 }
 

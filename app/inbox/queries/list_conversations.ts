@@ -4,8 +4,12 @@ import { getCountryCallingCode, type CountryCode } from 'libphonenumber-js'
 import type { ConversationFilters, ConversationPage, InboxStatus, InboxView } from '#inbox/types'
 import { whereVisible, type InboxScope } from '#inbox/queries/inbox_scope'
 import { LIST_COLUMNS, listItems, type ConversationRow } from '#inbox/queries/serialize'
-import { ViewNotAllowedException } from '#inbox/exceptions/inbox_exceptions'
+import { InboxException, ViewNotAllowedException } from '#inbox/exceptions/inbox_exceptions'
 import { sqlDateTime } from '#core/helpers/sql_time'
+import { segmentFilter } from '#contacts/segments/compile'
+import { InvalidSegmentException } from '#contacts/segments/exceptions'
+import type { SegmentCondition } from '#contacts/segments/types'
+import type { HttpContext } from '@adonisjs/core/http'
 
 export const VIEWS: InboxView[] = ['mine', 'unassigned', 'teams', 'all']
 export const STATUSES: InboxStatus[] = ['open', 'pending', 'snoozed', 'resolved']
@@ -77,7 +81,111 @@ export function parseFilters(qs: Record<string, unknown>, scope: InboxScope): Co
     if (clean) contact[key.slice('contact.'.length)] = clean
   }
   if (Object.keys(contact).length) filters.contact = contact
+  const segment = text(qs.segment, 40)
+  if (segment) filters.segment = segment
+  const locale = text(qs.contactLocale, 16)
+  if (locale) filters.contactLocale = locale
   return filters
+}
+
+/**
+ * The segment filter names no saved segment of this workspace (deleted,
+ * another workspace's, mistyped), or the segment cannot be compiled.
+ * JSON callers get 422 `{ errors: [{ code, field: 'segment', message }] }`;
+ * an Inertia visit is redirected to the same URL without `segment`, with
+ * the message flashed (redirecting "back" could loop on a bookmark).
+ */
+export class InvalidSegmentFilterException extends InboxException {
+  static status = 422
+  static code = 'E_INVALID_SEGMENT_FILTER'
+  static message = 'This contact segment does not exist in this workspace.'
+
+  constructor(
+    public reason: 'unknown' | 'invalid',
+    public details: string[] = []
+  ) {
+    super()
+  }
+
+  async handle(error: this, ctx: HttpContext) {
+    const fallback =
+      error.reason === 'unknown'
+        ? InvalidSegmentFilterException.message
+        : `This contact segment cannot be used as a filter: ${error.details.join('; ')}`
+    const key =
+      error.reason === 'unknown'
+        ? 'inbox.filters.errors.unknown_segment'
+        : 'inbox.filters.errors.invalid_segment'
+    const message = ctx.i18n
+      ? ctx.i18n.t(key, { details: error.details.join('; ') }, fallback)
+      : fallback
+    const wantsJson =
+      !ctx.request.header('x-inertia') && ctx.request.accepts(['html', 'json']) === 'json'
+    if (wantsJson) {
+      return ctx.response
+        .status(422)
+        .send({ errors: [{ code: error.code, field: 'segment', message }] })
+    }
+    ctx.session?.flash('error', message)
+    const qs = { ...ctx.request.qs() }
+    delete qs.segment
+    delete qs.cursor
+    const search = new URLSearchParams(
+      Object.entries(qs).flatMap(([name, value]) =>
+        typeof value === 'string' ? [[name, value] as [string, string]] : []
+      )
+    ).toString()
+    return ctx.response.redirect(`${ctx.request.url()}${search ? `?${search}` : ''}`)
+  }
+}
+
+/** The workspace's saved segments for the inbox's segment filter, by name. */
+export async function segmentRefs(workspaceId: number) {
+  // Explicitly scoped
+  const rows = await db
+    .from('segments')
+    .where('workspace_id', workspaceId)
+    .orderBy('name', 'asc')
+    .select('public_id', 'name')
+  return rows.map((row) => ({ id: String(row.public_id), name: String(row.name) }))
+}
+
+/**
+ * segment / contactLocale → one WHERE clause on `contacts` from the
+ * contacts segment engine (the inbox has no filter language of its own).
+ * Undefined when neither filter is set.
+ */
+async function contactSegmentFilter(
+  workspaceId: number,
+  filters: ConversationFilters
+): Promise<((query: any) => void) | undefined> {
+  const conditions: SegmentCondition[] = []
+  if (filters.segment) {
+    // Explicitly scoped: another workspace's segment is as unknown as a typo.
+    const known = await db
+      .from('segments')
+      .where('workspace_id', workspaceId)
+      .where('public_id', filters.segment)
+      .select('id')
+      .first()
+    if (!known) throw new InvalidSegmentFilterException('unknown')
+    conditions.push({ type: 'segment', segment: filters.segment })
+  }
+  if (filters.contactLocale) {
+    conditions.push({ type: 'field', field: 'locale', op: 'eq', value: filters.contactLocale })
+  }
+  if (!conditions.length) return undefined
+  try {
+    return await segmentFilter({ type: 'group', match: 'all', conditions })
+  } catch (error) {
+    if (error instanceof InvalidSegmentException) {
+      throw new InvalidSegmentFilterException(
+        'invalid',
+        error.errors.map((item) => item.message)
+      )
+    }
+    throw error
+  }
 }
 
 /** Opaque cursor: base64url of the last row's sort key (stored value, id). */
@@ -176,6 +284,8 @@ export async function listConversations(
     return empty
   }
 
+  const contactSegment = await contactSegmentFilter(workspaceId, filters)
+
   const query = db.from('conversations').where('conversations.workspace_id', workspaceId)
 
   // The view. mine, unassigned and teams lie inside what any member may
@@ -222,6 +332,13 @@ export async function listConversations(
     query.where('conversations.priority', '>=', filters.priority)
   }
   if (filters.contact && !applyContactFilters(query, workspaceId, filters.contact)) return empty
+  if (contactSegment) {
+    query.whereIn('conversations.contact_id', (sub: any) => {
+      // Explicitly scoped; the engine's own subqueries scope themselves.
+      sub.from('contacts').where('contacts.workspace_id', workspaceId).select('contacts.id')
+      contactSegment(sub)
+    })
+  }
   if (filters.q) applySearch(query, workspaceId, filters.q)
 
   if (filters.cursor) {

@@ -1,5 +1,5 @@
-import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
+import { fromStored, storedIso } from '#core/helpers/sql_time'
 import { SERVICE_WINDOW_HOURS } from '#inbox/models/conversation'
 import type {
   AgentRef,
@@ -16,18 +16,8 @@ import type {
  * the reference data of a page loaded in one query per kind.
  */
 
-export function toDateTime(value: unknown): DateTime | null {
-  if (value === null || value === undefined || value === '') return null
-  if (value instanceof Date) return DateTime.fromJSDate(value)
-  if (DateTime.isDateTime(value)) return value
-  const text = String(value)
-  const parsed = DateTime.fromSQL(text)
-  return parsed.isValid ? parsed : DateTime.fromISO(text)
-}
-
-export function toIso(value: unknown): string | null {
-  return toDateTime(value)?.toUTC().toISO() ?? null
-}
+export const toDateTime = fromStored
+export const toIso = storedIso
 
 export function windowEndsAt(lastInboundAt: unknown): string | null {
   return toDateTime(lastInboundAt)?.plus({ hours: SERVICE_WINDOW_HOURS }).toUTC().toISO() ?? null
