@@ -1,14 +1,16 @@
 import db from '@adonisjs/lucid/services/db'
 import { createQueue, queue } from '#core/queue/main'
 import { WebhookIngestor } from '#channels/webhooks/ingestor'
+import { recurringJobNames } from '#core/queue/recurring'
 
 const QUEUES = ['default', 'webhooks', 'media', 'outbound']
 
 /**
  * Runs a worker and a webhook ingestor until no job is waiting, delayed or
- * running (except the job names in `except`) and no stored webhook
- * delivery is due, or `timeoutMs` passes; then stops them. Functional
- * tests use it to let the pipeline run.
+ * running (except the job names in `except` and the recurring sweeps,
+ * which re-arm forever once a worker has scheduled them) and no stored
+ * webhook delivery is due, or `timeoutMs` passes; then stops them.
+ * Functional tests use it to let the pipeline run.
  */
 export async function drainQueue(options: { timeoutMs?: number; except?: string[] } = {}) {
   const timeoutMs = options.timeoutMs ?? 15_000
@@ -19,7 +21,7 @@ export async function drainQueue(options: { timeoutMs?: number; except?: string[
   const deadline = Date.now() + timeoutMs
   const pending = async () => {
     const query = db.from('jobs').whereIn('status', ['waiting', 'active'])
-    if (options.except?.length) query.whereNotIn('name', options.except)
+    query.whereNotIn('name', [...(options.except ?? []), ...recurringJobNames()])
     const [row] = await query.count('* as total')
     const [due] = await db
       .from('webhook_events')

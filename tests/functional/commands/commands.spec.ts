@@ -354,6 +354,28 @@ test.group('Ace commands', (group) => {
       conversations.map((conversation) => conversation.assigneeId),
       [agent.id, agent.id, null, null]
     )
+
+    // Demo contacts (valid E.164 numbers), once, and two saved segments that evaluate.
+    const { default: Contact } = await import('#contacts/models/contact')
+    const { default: Segment } = await import('#contacts/models/segment')
+    const { countSegment } = await import('#contacts/segments/compile')
+    const { normalizePhone } = await import('#contacts/services/phone')
+    const demo = await tenancy.run(workspaces[0].id, async () => {
+      const contacts = await Contact.query().where('source', '!=', 'inbound')
+      const segments = await Segment.query().orderBy('id')
+      const counts = []
+      for (const segment of segments) counts.push(await countSegment(segment.definition))
+      return { contacts, segments, counts }
+    })
+    assert.lengthOf(demo.contacts, 30)
+    for (const contact of demo.contacts) {
+      assert.equal(normalizePhone(contact.phone).e164, contact.phone, contact.phone!)
+    }
+    assert.lengthOf(demo.segments, 2)
+    for (const count of demo.counts) {
+      assert.isAbove(count, 0)
+      assert.isBelow(count, 30)
+    }
   })
 
   test('parley:bootstrap-admin creates a super admin, then leaves its password alone', async ({

@@ -18,6 +18,7 @@ import { DateTime } from 'luxon'
 import Team from '#inbox/models/team'
 import RoutingRule from '#inbox/models/routing_rule'
 import AssignmentRule from '#inbox/models/assignment_rule'
+import { contactsParamsOf } from '#tests/helpers/contacts_sweep'
 
 /** Workspace A's team, routing rule and assignment rule. */
 async function teamsAndRulesOf(workspaceId: number) {
@@ -136,6 +137,7 @@ async function fixtures(): Promise<SweepFixtures> {
       ...(await tagsRepliesScheduledOf(a.workspace.id)),
       ...(await teamsAndRulesOf(a.workspace.id)),
       ...(await inboxListParamsOf(a.workspace.id, a.owner.id)),
+      ...(await contactsParamsOf(a.workspace.id, a.owner.id)),
     },
     slugOfB: b.workspace.slug,
     intruder: b.owner,
