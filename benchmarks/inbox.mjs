@@ -46,6 +46,7 @@ import {
   assertPortFree,
   cpuMs,
   hubSignature,
+  loginAs,
   metaTextWebhook,
   percentile,
   round,
@@ -667,60 +668,7 @@ async function seed() {
 // HTTP as the agent
 // ---------------------------------------------------------------------------
 
-class Session {
-  cookies = new Map()
-
-  absorb(response) {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair, ...attributes] = line.split(';')
-      const at = pair.indexOf('=')
-      const name = pair.slice(0, at).trim()
-      const value = pair.slice(at + 1).trim()
-      const expired = attributes.some((a) => /max-age=0\b|expires=thu, 01 jan 1970/i.test(a.trim()))
-      if (expired || value === '') this.cookies.delete(name)
-      else this.cookies.set(name, value)
-    }
-  }
-
-  headers(extra = {}) {
-    const headers = {
-      cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; '),
-      ...extra,
-    }
-    const xsrf = this.cookies.get('XSRF-TOKEN')
-    if (xsrf) headers['x-xsrf-token'] = decodeURIComponent(xsrf)
-    return headers
-  }
-
-  async request(path, init = {}) {
-    const response = await fetch(`${BASE}${path}`, {
-      redirect: 'manual',
-      ...init,
-      headers: this.headers(init.headers),
-    })
-    this.absorb(response)
-    return response
-  }
-}
-
-async function login(email) {
-  const session = new Session()
-  const page = await session.request('/login', { headers: { 'x-inertia': 'true' } })
-  await page.arrayBuffer()
-  if (!session.cookies.has('XSRF-TOKEN'))
-    throw new Error(`GET /login gave no CSRF cookie (${page.status})`)
-  const response = await session.request('/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ email, password: PASSWORD }).toString(),
-  })
-  await response.arrayBuffer()
-  const location = response.headers.get('location') ?? ''
-  if (response.status !== 302 || location.includes('/login')) {
-    throw new Error(`login failed: ${response.status} → ${location}`)
-  }
-  return session
-}
+const login = (email) => loginAs(BASE, email, PASSWORD)
 
 /**
  * Runs `count` GETs built by `pathFor(i)`, `CONCURRENCY` at a time, after
