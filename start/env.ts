@@ -92,6 +92,8 @@ export default await Env.create(new URL('../', import.meta.url), {
   META_SIMULATOR_PORT: Env.schema.number.optional(),
   /** Outbound messages per second per channel, shared by all workers. */
   CHANNEL_RATE_LIMIT_MPS: Env.schema.number.optional(),
+  /** Campaign dispatch: how long a claimed recipient may stay `sending` without a status webhook. */
+  CAMPAIGN_SENDING_GRACE_MS: Env.schema.number.optional(),
   /** Days raw webhook events stay queryable in the admin panel. */
   WEBHOOK_RETENTION_DAYS: Env.schema.number.optional(),
 

@@ -19,6 +19,7 @@ import {
   unassignOnMemberRemoved,
 } from '#inbox/listeners/route_conversation'
 import { handleAutoReplies } from '#inbox/listeners/auto_replies'
+import { attributeCampaignReply } from '#campaigns/listeners/campaign_replies'
 
 emitter.on('inbox:message_received', (event) => queueInboxPush('message.received', event))
 emitter.on('inbox:message_queued', (event) => queueInboxPush('message.queued', event))
@@ -31,5 +32,6 @@ emitter.on('inbox:message_received', handleConsentKeyword)
 emitter.on('inbox:message_status', handleMarketingStopped)
 emitter.on('inbox:message_received', handleAutoReplies)
 emitter.on('inbox:message_received', routeOnMessageReceived)
+emitter.on('inbox:message_received', attributeCampaignReply)
 emitter.on('workspace:member_removed', unassignOnMemberRemoved)
 emitter.on('inbox:conversation_updated', drainOnStatusChange)

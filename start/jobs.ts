@@ -31,6 +31,7 @@ import {
 } from '#contacts/services/table_statistics'
 import { exportContactsJob } from '#contacts/jobs/export_contacts'
 import { PURGE_EXPORTS_EVERY_MS } from '#contacts/jobs/purge_expired_exports'
+import { DISPATCH_JOB, dispatchCampaignJob } from '#campaigns/jobs/dispatch_campaign'
 
 jobs.register('media.download_inbound', downloadInboundMedia)
 jobs.register('messages.send', sendMessageJob)
@@ -38,6 +39,7 @@ jobs.register('channels.health_check', channelHealthCheck)
 jobs.register('inbox.receipt', sendReceipt)
 jobs.register('contacts.import', importContactsJob)
 jobs.register('contacts.export', exportContactsJob)
+jobs.register(DISPATCH_JOB, dispatchCampaignJob)
 jobs.register(`${STATISTICS_JOB}.after_import`, async () => {
   await refreshContactStatistics()
 })

@@ -1,6 +1,7 @@
 import env from '#start/env'
 import { redisConfigured } from '#config/redis'
 import { errors, type Limiter } from '@adonisjs/limiter'
+import { channelPacer, clampMps, type ChannelPacer } from '#channels/pacer'
 
 /**
  * Outbound messages per second per channel (reference §4.1: 80 mps per
@@ -37,6 +38,12 @@ export type ChannelRateLimiterOptions = {
   jitterMs?: number
   /** Injected limiter factory (tests); defaults to the `limiter` service. */
   limiterFor?: LimiterFactory
+  /**
+   * Take slots from the shared channel pacer (app/channels/pacer.ts)
+   * instead of a fixed one-second window: the process-wide limiter does,
+   * so inbox sends and campaign sends share one budget per channel.
+   */
+  pacer?: ChannelPacer
 }
 
 export const DEFAULT_CHANNEL_MPS = 80
@@ -65,6 +72,7 @@ export class ChannelRateLimiter {
   readonly defaultMps: number
   readonly jitterMs: number
   #limiterFor: LimiterFactory
+  #pacer: ChannelPacer | null
 
   constructor(options: ChannelRateLimiterOptions = {}) {
     this.store = options.store ?? defaultStore()
@@ -75,6 +83,7 @@ export class ChannelRateLimiter {
         : DEFAULT_CHANNEL_MPS
     this.jitterMs = Math.max(0, options.jitterMs ?? 200)
     this.#limiterFor = options.limiterFor ?? serviceLimiter
+    this.#pacer = options.pacer ?? null
   }
 
   key(channelId: string | number) {
@@ -91,6 +100,15 @@ export class ChannelRateLimiter {
     const id = typeof channel === 'object' ? channel.id : channel
     const settings = typeof channel === 'object' ? channel.settings : null
     const mps = options.mps ?? channelMps(settings, this.defaultMps)
+    if (this.#pacer) {
+      // Waits for a slot up to one second ahead, else comes back later.
+      const slot = await this.#pacer.acquire(id, clampMps(mps), 1000)
+      if (slot.allowed) return slot
+      return {
+        allowed: false,
+        retryAfterMs: slot.retryAfterMs + Math.floor(Math.random() * this.jitterMs),
+      }
+    }
     const limiter = await this.#limiterFor(this.store, mps)
     try {
       await limiter.consume(this.key(id))
@@ -103,5 +121,9 @@ export class ChannelRateLimiter {
   }
 }
 
-/** The process-wide limiter used by the outbound job. */
-export const channelRateLimiter = new ChannelRateLimiter()
+/**
+ * The process-wide limiter used by the outbound (inbox) job: it paces
+ * through the same per-channel pacer as campaign dispatch, so both count
+ * against one budget.
+ */
+export const channelRateLimiter = new ChannelRateLimiter({ pacer: channelPacer })

@@ -37,6 +37,8 @@ export type NormalizedStatus = {
   recipientId: string | null
   error: { code: number | null; title: string | null; message: string | null } | null
   pricing: Record<string, unknown> | null
+  /** `biz_opaque_callback_data` echoed from the send (campaign sends: `cr:<recipient id>`). */
+  callbackData?: string | null
 }
 
 export type NormalizedOther = {
@@ -207,6 +209,7 @@ export function normalizeMetaWebhook(envelope: unknown): NormalizedUpdate[] {
               }
             : null,
           pricing: status.pricing ?? null,
+          callbackData: text(status.biz_opaque_callback_data),
         })
       }
 

@@ -11,6 +11,11 @@ import { applyMessageStatus } from '#inbox/actions/apply_message_status'
 import { isTransientLockError, isUniqueViolation } from '#core/helpers/db_errors'
 import { queue } from '#core/queue/main'
 import { applyUserPreferences } from '#contacts/actions/apply_user_preferences'
+import {
+  applyTemplateWebhook,
+  templateWebhookKind,
+} from '#templates/actions/apply_template_webhook'
+import { applyCampaignStatus, campaignRecipientIdOf } from '#campaigns/dispatch/status'
 
 export type ProcessResult = {
   messages: number
@@ -103,11 +108,16 @@ async function eachChannel(
  * - `account_update` DISABLED_UPDATE / ACCOUNT_VIOLATION and
  *   `account_alerts`: the reason is kept as the channels' last error and
  *   a health check records the resulting state and alerts the admins.
- * Template events wait for the templates module; they stay stored.
+ * Template events go to the templates module (applyTemplateWebhook).
  */
 async function applyOther(update: NormalizedOther): Promise<void> {
   if (update.field === 'user_preferences') return applyPreferences(update)
   if (!update.wabaId) return
+  // Template lifecycle (reference §1.8): status, quality, category updates.
+  if (templateWebhookKind(update)) {
+    await applyTemplateWebhook(update)
+    return
+  }
   const value = update.value as Record<string, any>
   const limitOf = () => {
     const limit = value.max_daily_conversations_per_business ?? value.current_limit ?? null
@@ -237,7 +247,12 @@ export async function processUpdates(
         }
       } else {
         result.statuses++
-        if ((await applyMessageStatus(update)) === 'unknown') result.unknownStatuses++
+        // Campaign sends (callback data `cr:<recipient id>`) have no inbox message.
+        if (campaignRecipientIdOf(update.callbackData) !== null) {
+          if (!(await applyCampaignStatus(update))) result.unknownStatuses++
+        } else if ((await applyMessageStatus(update)) === 'unknown') {
+          if (!(await applyCampaignStatus(update))) result.unknownStatuses++
+        }
       }
     })
   }
