@@ -7,6 +7,7 @@ import router from '@adonisjs/core/services/router'
 import '#core/routes'
 import '#contacts/routes'
 import '#inbox/routes'
+import '#templates/routes'
 
 router.get('/health', '#core/controllers/health_controller.live')
 router.get('/health/ready', '#core/controllers/health_controller.ready')

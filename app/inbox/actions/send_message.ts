@@ -12,6 +12,8 @@ import { filterOutbound } from '#core/plugin_host/outbound'
 import Conversation from '#inbox/models/conversation'
 import { previewOf, recordAgentHandled, syncStored } from '#inbox/services/conversation_metrics'
 import { sqlDateTime } from '#core/helpers/sql_time'
+import { assertTemplateSendable } from '#templates/services/guard'
+import { renderedMessageText, valuesFromSendComponents } from '#templates/services/render'
 
 function summary(content: OutboundContent): string | null {
   switch (content.type) {
@@ -41,6 +43,11 @@ function summary(content: OutboundContent): string | null {
  * it against Meta's limits first); the send job uploads it to the
  * provider when the content carries no media id or link.
  *
+ * A template must be APPROVED for the conversation's channel (its WABA),
+ * name and language (E_TEMPLATE_NOT_APPROVED otherwise); its text filled
+ * with the sent values is the message body, so the thread shows what the
+ * customer reads. The send job checks the status again before sending.
+ *
  * The conversation's list fields (last message time, preview, direction)
  * follow. A message with `sentById` is an agent reply: it bumps
  * `agent_reply_count`, sets the first response time once (from the
@@ -66,12 +73,25 @@ export async function sendMessage(input: {
     channelId: conversation.channelId,
     content: input.content,
   })
+  let body = summary(content)
+  if (content.type === 'template') {
+    const template = await assertTemplateSendable({
+      channelId: conversation.channelId,
+      name: content.name,
+      language: content.language,
+    })
+    const text = renderedMessageText(
+      template,
+      valuesFromSendComponents(template, content.components)
+    )
+    if (text) body = text
+  }
   const message = await Message.create({
     conversationId: conversation.id,
     channelId: conversation.channelId,
     direction: 'out',
     type: content.type,
-    body: summary(content),
+    body,
     payload: { content },
     status: 'queued',
     replyToProviderId: input.replyTo ?? null,

@@ -13,6 +13,7 @@ import { tenancy } from '#core/tenancy/context'
 import db from '@adonisjs/lucid/services/db'
 import Contact from '#contacts/models/contact'
 import { sqlDateTime } from '#core/helpers/sql_time'
+import { assertTemplateSendable, TemplateNotApprovedException } from '#templates/services/guard'
 
 export const SEND_MAX_ATTEMPTS = 8
 
@@ -80,6 +81,21 @@ export async function sendMessageJob(payload: { messageId: number }, job: JobCon
     .preload('contact')
     .firstOrFail()
   const channel = await Channel.findOrFail(conversation.channelId)
+
+  // A template may have been paused or disabled by Meta while this waited.
+  const queued = (message.payload as { content?: OutboundContent } | null)?.content
+  if (queued?.type === 'template') {
+    try {
+      await assertTemplateSendable(
+        { channelId: channel.id, name: queued.name, language: queued.language },
+        { fresh: true }
+      )
+    } catch (error) {
+      if (!(error instanceof TemplateNotApprovedException)) throw error
+      return fail(message, { code: null, title: 'Template not approved', text: error.message })
+    }
+  }
+
   const slot = await channelRateLimiter.acquire(channel)
   if (!slot.allowed) return job.releaseAfter(slot.retryAfterMs)
 

@@ -395,3 +395,53 @@ export function renderedMessageText(t: MessageTemplateLike, values: Record<strin
     .filter((part): part is string => Boolean(part))
     .join('\n\n')
 }
+
+/**
+ * The values inside Meta send components, keyed like `templateVariables`
+ * (the reverse of `buildSendComponents`): lets the inbox show the text of
+ * a template sent by any caller (API, flows) that only passes components.
+ */
+export function valuesFromSendComponents(
+  t: MessageTemplateLike,
+  components: Record<string, unknown>[] | undefined | null
+): Record<string, string> {
+  const values: Record<string, string> = {}
+  if (!Array.isArray(components)) return values
+  const vars = templateVariables(t)
+  for (const entry of components) {
+    if (!isRecord(entry)) continue
+    const type = String(entry.type ?? '').toLowerCase()
+    const parameters = Array.isArray(entry.parameters) ? entry.parameters.filter(isRecord) : []
+    if (type === 'header' || type === 'body') {
+      const ordered = vars.filter((variable) => variable.component === type)
+      parameters.forEach((parameter, index) => {
+        if (parameter.type === 'text') {
+          const name = stringOrNull(parameter.parameter_name)
+          const variable = name
+            ? ordered.find((candidate) => candidate.name === name)
+            : ordered[index]
+          const text = stringOrNull(parameter.text)
+          if (variable && text !== null) values[variable.key] = text
+        } else if (parameter.type === 'location' && isRecord(parameter.location)) {
+          for (const part of LOCATION_PARTS) {
+            const value = stringOrNull(parameter.location[part])
+            if (value !== null) values[`header.${part}`] = value
+          }
+        } else if (typeof parameter.type === 'string' && isRecord(parameter[parameter.type])) {
+          const media = parameter[parameter.type] as Record<string, unknown>
+          const source = stringOrNull(media.id) ?? stringOrNull(media.link)
+          if (source) values['header.media'] = source
+        }
+      })
+    } else if (type === 'button') {
+      const first = parameters[0]
+      const text = first
+        ? (stringOrNull(first.text) ??
+          stringOrNull(first.coupon_code) ??
+          stringOrNull(first.payload))
+        : null
+      if (text !== null) values[`button.${stringOrNull(entry.index) ?? '0'}`] = text
+    }
+  }
+  return values
+}
