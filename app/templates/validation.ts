@@ -575,9 +575,17 @@ function checkButtons(issues: Issues, buttons: TemplateButton[], category: strin
  */
 function checkAuthentication(issues: Issues, components: TemplateComponent[]) {
   const header = components.find((c) => c.type === 'HEADER')
-  if (header) {
+  if (header?.format === 'LOCATION') {
+    issues.add(
+      'header',
+      'header_location_category',
+      'location headers are for utility and marketing templates only.',
+      { field: 'format' }
+    )
+  } else if (header) {
     issues.add('header', 'auth_no_header', 'authentication templates have no header.')
   }
+
   const body = components.find((c) => c.type === 'BODY')
   if (!body) {
     issues.add('body', 'body_required', 'the body is required.')
