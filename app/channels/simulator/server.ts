@@ -121,6 +121,17 @@ export class SimulatorState {
   readonly reads: ReadReceipt[] = []
   readonly media = new Map<string, StoredMedia>()
   readonly templates = new Map<string, StoredTemplate>()
+  /** Resumable upload sessions ("upload:…") and the handles they produced. */
+  readonly uploads = new Map<
+    string,
+    {
+      fileName: string
+      fileLength: number
+      fileType: string
+      bytes: Buffer | null
+      handle: string | null
+    }
+  >()
   /** Recent webhook POSTs (at most `keepDeliveries`). */
   readonly deliveries: Delivery[] = []
   readonly signupCodes = new Map<
@@ -716,6 +727,18 @@ export function createMetaSimulator(options: MetaSimulatorOptions = {}): MetaSim
     const [id, edge, ...rest] = segments
     if (!id || rest.length > 0) {
       throw new MetaApiError(100, `Unknown path components: ${url.pathname}`)
+    }
+
+    // Resumable upload (reference §3.3): the app's upload sessions.
+    if (edge === 'uploads' && method === 'POST' && !state.numbers.has(id) && !state.wabas.has(id)) {
+      return send(response, 200, startUpload(id, url))
+    }
+    if (id.startsWith('upload:') && edge === undefined) {
+      if (method === 'POST') return send(response, 200, uploadChunk(id, request, raw))
+      if (method === 'GET') return send(response, 200, uploadStatus(id))
+    }
+    if (edge === undefined && method === 'POST' && state.templates.has(id)) {
+      return send(response, 200, editTemplate(id, parseBody(raw, contentType)))
     }
 
     const number = state.numbers.get(id)
@@ -1374,6 +1397,7 @@ export function createMetaSimulator(options: MetaSimulatorOptions = {}): MetaSim
     if (Array.isArray(buttons) && buttons.length > 10) {
       throw new MetaApiError(100, 'A template can have at most 10 buttons.')
     }
+    checkTemplateRules(typed, category.toUpperCase())
     const duplicate = [...state.templates.values()].some(
       (t) => t.wabaId === waba.id && t.name === name && t.language === language
     )
@@ -1400,6 +1424,171 @@ export function createMetaSimulator(options: MetaSimulatorOptions = {}): MetaSim
     }
     state.templates.set(template.id, template)
     return { id: template.id, status: template.status, category: template.category }
+  }
+
+  /** The basic review rules Meta applies on creation and edit (reference §3.3–3.4). */
+  function checkTemplateRules(components: Json[], category: string) {
+    const variables = (text: unknown) =>
+      typeof text === 'string' ? [...text.matchAll(/\{\{\s*([^{}]*?)\s*\}\}/g)].length : 0
+    const header = components.find((c) => c.type === 'HEADER')
+    if (header) {
+      const format = String(header.format ?? '').toUpperCase()
+      if (format === 'TEXT' && variables(header.text) > 1) {
+        throw new MetaApiError(100, 'A TEXT header can have at most one parameter.', {
+          subcode: 2388047,
+        })
+      }
+      if (['IMAGE', 'VIDEO', 'DOCUMENT'].includes(format)) {
+        const handles = (header.example as Json | undefined)?.header_handle
+        if (!Array.isArray(handles) || typeof handles[0] !== 'string' || !handles[0]) {
+          throw new MetaApiError(100, `A ${format} header needs example.header_handle.`, {
+            subcode: 2388047,
+          })
+        }
+      }
+      if (format === 'LOCATION' && category === 'AUTHENTICATION') {
+        throw new MetaApiError(100, 'LOCATION headers are for utility and marketing templates.', {
+          subcode: 2388047,
+        })
+      }
+    }
+    const footer = components.find((c) => c.type === 'FOOTER')
+    if (footer && variables(footer.text) > 0) {
+      throw new MetaApiError(100, 'A footer cannot have parameters.', { subcode: 2388073 })
+    }
+    const body = components.find((c) => c.type === 'BODY')
+    const text = typeof body?.text === 'string' ? body.text.trim() : ''
+    if (text && (text.startsWith('{{') || text.endsWith('}}'))) {
+      throw new MetaApiError(100, "Variables can't be at the start or end of the template.", {
+        subcode: 2388299,
+      })
+    }
+    const buttons = components.find((c) => c.type === 'BUTTONS')?.buttons
+    if (Array.isArray(buttons)) {
+      const quick = (buttons as Json[]).map((b) => String(b?.type).toUpperCase() === 'QUICK_REPLY')
+      let switches = 0
+      for (let i = 1; i < quick.length; i++) if (quick[i] !== quick[i - 1]) switches++
+      if (switches > 1) {
+        throw new MetaApiError(100, 'Quick reply buttons must be grouped together.')
+      }
+      if (
+        category !== 'AUTHENTICATION' &&
+        (buttons as Json[]).some((b) => String(b?.type).toUpperCase() === 'OTP')
+      ) {
+        throw new MetaApiError(100, 'OTP buttons are for authentication templates only.')
+      }
+    }
+  }
+
+  /**
+   * `POST /{template-id}` (reference §3.1): only APPROVED, REJECTED or
+   * PAUSED templates; an approved one once per 24 h and 10 times per 30
+   * days, without changing its category. The template goes back to PENDING.
+   */
+  function editTemplate(id: string, body: Json) {
+    const template = state.templates.get(id)!
+    if (!['APPROVED', 'REJECTED', 'PAUSED'].includes(template.status)) {
+      throw new MetaApiError(100, `A template in status ${template.status} cannot be edited.`)
+    }
+    const now = clock()
+    const edits = (template.approvedEdits ?? []).filter((at) => at > now - 30 * DAY)
+    const category =
+      typeof body.category === 'string' ? body.category.toUpperCase() : template.category
+    if (template.status === 'APPROVED') {
+      if (category !== template.category) {
+        throw new MetaApiError(100, 'The category of an approved template cannot be changed.')
+      }
+      if (edits.some((at) => at > now - DAY)) {
+        throw new MetaApiError(100, 'An approved template can be edited once per 24 hours.')
+      }
+      if (edits.length >= 10) {
+        throw new MetaApiError(100, 'An approved template can be edited 10 times per 30 days.')
+      }
+    }
+    if (!TEMPLATE_CATEGORIES.has(category)) {
+      throw new MetaApiError(
+        100,
+        'Param category must be one of {MARKETING, UTILITY, AUTHENTICATION}.'
+      )
+    }
+    let components = template.components
+    if (body.components !== undefined) {
+      if (!Array.isArray(body.components)) {
+        throw new MetaApiError(100, 'Param components must be an array.')
+      }
+      const typed = (body.components as Json[]).map((c) => ({
+        ...c,
+        type: String(c?.type ?? '').toUpperCase(),
+      }))
+      if (typed.filter((c) => c.type === 'BODY').length !== 1) {
+        throw new MetaApiError(100, 'A template needs exactly one BODY component.')
+      }
+      checkTemplateRules(typed, category)
+      components = body.components as Json[]
+    }
+    if (template.status === 'APPROVED') edits.push(now)
+    template.approvedEdits = edits
+    template.components = components
+    template.category = category
+    template.status = 'PENDING'
+    template.rejectedReason = 'NONE'
+    return { success: true }
+  }
+
+  // ---------------------------------------------------------------- resumable upload
+
+  const UPLOAD_TYPES = new Set([
+    'image/jpeg',
+    'image/jpg',
+    'image/png',
+    'video/mp4',
+    'application/pdf',
+  ])
+
+  function startUpload(appId: string, url: URL) {
+    if (options.appId && appId !== options.appId) throw unknownObject(appId, 'POST')
+    const fileName = url.searchParams.get('file_name') ?? ''
+    const fileLength = Number(url.searchParams.get('file_length'))
+    const fileType = url.searchParams.get('file_type') ?? ''
+    if (!fileName) throw new MetaApiError(100, 'The parameter file_name is required.')
+    if (!Number.isInteger(fileLength) || fileLength <= 0) {
+      throw new MetaApiError(100, 'The parameter file_length must be a positive integer.')
+    }
+    if (!UPLOAD_TYPES.has(fileType)) {
+      throw new MetaApiError(100, `Param file_type must be one of ${[...UPLOAD_TYPES].join(', ')}.`)
+    }
+    const id = `upload:${randomToken(12)}`
+    state.uploads.set(id, { fileName, fileLength, fileType, bytes: null, handle: null })
+    return { id }
+  }
+
+  function uploadChunk(id: string, request: IncomingMessage, raw: Buffer) {
+    const session = state.uploads.get(id)
+    if (!session) throw unknownObject(id, 'POST')
+    if (!/^OAuth\s+/i.test(request.headers.authorization ?? '')) {
+      throw new MetaApiError(
+        190,
+        'Upload sessions take the token as "Authorization: OAuth <token>".'
+      )
+    }
+    const offset = Number(request.headers.file_offset ?? request.headers['file-offset'] ?? NaN)
+    const have = session.bytes?.length ?? 0
+    if (offset !== have) {
+      throw new MetaApiError(100, `file_offset must be ${have} for this session.`)
+    }
+    session.bytes = Buffer.concat([session.bytes ?? Buffer.alloc(0), raw])
+    if (session.bytes.length > session.fileLength) {
+      throw new MetaApiError(100, 'More bytes than file_length were uploaded.')
+    }
+    if (session.bytes.length < session.fileLength) return { id, file_offset: session.bytes.length }
+    session.handle ??= `4::${Buffer.from(`${id}:${session.fileType}`).toString('base64url')}`
+    return { h: session.handle }
+  }
+
+  function uploadStatus(id: string) {
+    const session = state.uploads.get(id)
+    if (!session) throw unknownObject(id, 'GET')
+    return { id, file_offset: session.bytes?.length ?? 0 }
   }
 
   function deleteTemplates(waba: WabaState, url: URL) {

@@ -105,6 +105,8 @@ export type StoredTemplate = {
   qualityScore: string
   rejectedReason: string
   createdAt: number
+  /** Times (ms) of edits made while APPROVED, for Meta's edit limits. */
+  approvedEdits?: number[]
 }
 
 export type BusinessProfile = {
