@@ -6,6 +6,7 @@ import Contact from '#contacts/models/contact'
 import ConsentEvent from '#contacts/models/consent_event'
 import Conversation from '#inbox/models/conversation'
 import Message from '#inbox/models/message'
+import MessageTemplate from '#templates/models/message_template'
 import AuditLog from '#core/models/audit_log'
 import type Workspace from '#core/models/workspace'
 import { tenancy } from '#core/tenancy/context'
@@ -477,6 +478,16 @@ test.group('Consent registry: keywords, Meta notices and errors', () => {
 
     driver.stopped.add(waId)
     const failed = await tenancy.run(workspace.id, async () => {
+      // Only approved templates are sent (#templates/services/guard).
+      await MessageTemplate.create({
+        wabaId: 'WABA-CONSENT',
+        name: 'spring_sale',
+        language: 'en',
+        category: 'MARKETING',
+        parameterFormat: 'positional',
+        components: [{ type: 'BODY', text: 'Spring sale' }],
+        status: 'APPROVED',
+      })
       const conversation = await Conversation.query().where('contact_id', contact.id).firstOrFail()
       return sendMessage({
         conversation,
