@@ -100,7 +100,10 @@ export default class TemplatesController {
       data: request.qs(),
     })
     const query = MessageTemplate.query().orderBy('name', 'asc').orderBy('language', 'asc')
-    if (filters.q) query.where('name', 'like', `%${filters.q.replace(/[%_\\]/g, '\\$&')}%`)
+    if (filters.q) {
+      const pattern = `%${filters.q.toLowerCase().replace(/[!%_]/g, '!$&')}%`
+      query.whereRaw(`LOWER(name) LIKE ? ESCAPE '!'`, [pattern])
+    }
     if (filters.status) query.where('status', filters.status.toUpperCase())
     if (filters.category) query.where('category', filters.category.toUpperCase())
     const templates = await query.limit(500)

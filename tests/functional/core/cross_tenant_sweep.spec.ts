@@ -19,6 +19,7 @@ import Team from '#inbox/models/team'
 import RoutingRule from '#inbox/models/routing_rule'
 import AssignmentRule from '#inbox/models/assignment_rule'
 import { contactsParamsOf } from '#tests/helpers/contacts_sweep'
+import { templatesParamsOf } from '#tests/helpers/templates_sweep'
 
 /** Workspace A's team, routing rule and assignment rule. */
 async function teamsAndRulesOf(workspaceId: number) {
@@ -138,6 +139,7 @@ async function fixtures(): Promise<SweepFixtures> {
       ...(await teamsAndRulesOf(a.workspace.id)),
       ...(await inboxListParamsOf(a.workspace.id, a.owner.id)),
       ...(await contactsParamsOf(a.workspace.id, a.owner.id)),
+      ...(await templatesParamsOf(a.workspace.id)),
     },
     slugOfB: b.workspace.slug,
     intruder: b.owner,
