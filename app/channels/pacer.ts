@@ -110,7 +110,7 @@ export class DatabasePacerStore implements PacerStore {
       await trx
         .from('channel_pacer')
         .where('key', key)
-        .update({ tat_us: db.raw('tat_us') })
+        .update({ tat_us: db.knexRawQuery('tat_us') })
       const row = await trx.from('channel_pacer').where('key', key).select('tat_us').first()
       const now = nowUs()
       const { granted, start, next } = plan(

@@ -234,7 +234,7 @@ async function claim(ctx: Context, limit: number): Promise<{ token: string; rows
       status: 'sending',
       claim: token,
       claimed_at: nowSql(),
-      attempts: db.raw('attempts + 1'),
+      attempts: db.knexRawQuery('attempts + 1'),
     })
   const rows = await db
     .from('campaign_recipients')
@@ -332,9 +332,16 @@ async function sendOne(ctx: Context, row: Addressed): Promise<SendOutcome> {
 async function sendPaced(ctx: Context, rows: Addressed[]): Promise<SendOutcome[]> {
   const inFlight: Promise<SendOutcome>[] = []
   let next = 0
+  let lastStatusCheck = 0
   while (next < rows.length) {
+    if (Date.now() - lastStatusCheck >= 250) {
+      // Paused or cancelled mid-batch: stop taking slots.
+      lastStatusCheck = Date.now()
+      const status = await campaignStatus(ctx.campaign.id)
+      if (status !== 'running') ctx.stop = status ?? 'deleted'
+    }
     if (ctx.stop) break
-    const slot = await channelPacer.reserve(ctx.channel.id, ctx.mps, rows.length - next, 1000)
+    const slot = await channelPacer.reserve(ctx.channel.id, ctx.mps, rows.length - next, 500)
     const base = Date.now() + slot.waitUs / 1000
     if (!slot.granted) {
       await sleep(slot.waitUs / 1000)
@@ -357,7 +364,7 @@ async function sendPaced(ctx: Context, rows: Addressed[]): Promise<SendOutcome[]
     if (ahead > 0) await sleep(ahead)
   }
   const outcomes = await Promise.all(inFlight)
-  // Rows never sent (the campaign was paused mid-batch) go back to pending.
+  // Rows never sent (paused or cancelled mid-batch) go back to pending, or are cancelled.
   const unsent = rows.slice(next)
   if (unsent.length) {
     await db
@@ -368,10 +375,11 @@ async function sendPaced(ctx: Context, rows: Addressed[]): Promise<SendOutcome[]
       )
       .where('status', 'sending')
       .update({
-        status: 'pending',
+        status: ctx.stop === 'cancelled' ? 'cancelled' : 'pending',
+        error_reason: ctx.stop === 'cancelled' ? 'Campaign cancelled' : null,
         claim: null,
         claimed_at: null,
-        attempts: db.raw('attempts - 1'),
+        attempts: db.knexRawQuery('attempts - 1'),
       })
   }
   return outcomes
@@ -402,7 +410,7 @@ async function recordSent(ctx: Context, token: string, sent: { row: Addressed; w
           .where('status', 'sending')
           .update({
             status: 'sent',
-            wamid: db.raw(`CASE id ${cases} END`, bindings),
+            wamid: db.knexRawQuery(`CASE id ${cases} END`, bindings),
             sent_at: at,
             claim: doneMarker,
             error_code: null,
@@ -425,7 +433,10 @@ async function recordSent(ctx: Context, token: string, sent: { row: Addressed; w
       await db
         .from('contacts')
         .whereIn('id', contactIds)
-        .update({ campaigns_received: db.raw('campaigns_received + 1'), last_outbound_at: at })
+        .update({
+          campaigns_received: db.knexRawQuery('campaigns_received + 1'),
+          last_outbound_at: at,
+        })
     }
   }
 }

@@ -105,7 +105,8 @@ async function reschedule(
     values.error_code = error.code
     values.error_reason = error.reason.slice(0, 255)
   }
-  if (!countAttempt) values.attempts = db.raw('CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END')
+  if (!countAttempt)
+    values.attempts = db.knexRawQuery('CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END')
   if (!ref.token) {
     values.wamid = null
     values.sent_at = null
@@ -162,6 +163,16 @@ export async function applyRecipientError(
     : decision.reason || classified.userMessage
   const action = code === null ? decision.action : classified.action
   const retryAfterMs = classified.retryAfterMs ?? decision.retryAfterMs ?? 5_000
+
+  if (!ref.token && code !== 131050) {
+    // A failed webhook after the campaign ended (completed, cancelled):
+    // nothing will send again, so the recipient fails with the reason.
+    const row = await db.from('campaigns').where('id', campaign.id).select('status').first()
+    if (!row || !['running', 'paused'].includes(String(row.status))) {
+      await fail(ref, code, reason)
+      return {}
+    }
+  }
 
   if (code === 131050) {
     try {

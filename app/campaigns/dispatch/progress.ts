@@ -163,7 +163,7 @@ export async function bumpCounters(
     for (const [key, n] of entries) {
       if (table === 'campaign_variants' && key === 'skipped') continue
       const column = `${key}_count`
-      values[column] = db.raw(
+      values[column] = db.knexRawQuery(
         n! >= 0 ? `${column} + ?` : `CASE WHEN ${column} >= ? THEN ${column} - ? ELSE 0 END`,
         n! >= 0 ? [n!] : [-n!, -n!]
       )

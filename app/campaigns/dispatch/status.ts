@@ -135,8 +135,8 @@ export async function applyCampaignStatus(
     await bumpCounters(row.campaign_id, row.variant_id, delta)
     if (delta.sent || delta.read) {
       const contact: Record<string, unknown> = {}
-      if (delta.sent) contact.campaigns_received = db.raw('campaigns_received + 1')
-      if (delta.read) contact.campaigns_read = db.raw('campaigns_read + 1')
+      if (delta.sent) contact.campaigns_received = db.knexRawQuery('campaigns_received + 1')
+      if (delta.read) contact.campaigns_read = db.knexRawQuery('campaigns_read + 1')
       await db.from('contacts').where('id', row.contact_id).update(contact)
     }
     return true
@@ -198,7 +198,7 @@ export async function attributeReply(event: {
       await db
         .from('contacts')
         .where('id', conversation.contact_id)
-        .update({ campaigns_replied: db.raw('campaigns_replied + 1') })
+        .update({ campaigns_replied: db.knexRawQuery('campaigns_replied + 1') })
     })
   } catch (error) {
     logger.error({ err: error, ...event }, 'campaigns: reply attribution failed')

@@ -146,6 +146,11 @@ export class SimulatorState {
   readonly mediaUrls = new Map<string, { mediaId: string; expiresAt: number }>()
   /** Codes the next sends fail with, before failure injection. */
   readonly forcedFailures: number[] = []
+  /**
+   * Every send request that reached the throughput check (accepted or
+   * refused with 130429): number and time, for "most sends in any window".
+   */
+  readonly sendAttempts: { phoneNumberId: string; at: number }[] = []
   webhookUrl: string | undefined
 
   constructor(
@@ -274,6 +279,23 @@ export class SimulatorState {
     for (let i = 0; i < times; i++) this.forcedFailures.push(code)
   }
 
+  /**
+   * The most send requests one number (or all) received in any `windowMs`
+   * sliding window (accepted and throttled ones alike).
+   */
+  maxSendsInWindow(windowMs = 1000, phoneNumberId?: string): number {
+    const times = this.sendAttempts
+      .filter((attempt) => !phoneNumberId || attempt.phoneNumberId === phoneNumberId)
+      .map((attempt) => attempt.at)
+      .sort((a, b) => a - b)
+    let max = 0
+    for (let start = 0, end = 0; end < times.length; end++) {
+      while (times[end] - times[start] >= windowMs) start++
+      max = Math.max(max, end - start + 1)
+    }
+    return max
+  }
+
   /** Makes a token answer 190 (subcode 463, expired) from now on. */
   expireToken(token: string) {
     this.expiredTokens.add(token)
@@ -320,6 +342,8 @@ export function createMetaSimulator(options: MetaSimulatorOptions = {}): MetaSim
   const keepDeliveries = options.keepDeliveries ?? 1000
   const pending = new Set<Promise<unknown>>()
   const sendWindows = new Map<string, number[]>()
+  /** Pair rate limit: recent send times per `${phoneNumberId}:${user}`. */
+  const pairSends = new Map<string, number[]>()
 
   let server: Server | null = null
   let baseUrl = ''
@@ -835,6 +859,7 @@ export function createMetaSimulator(options: MetaSimulatorOptions = {}): MetaSim
     if (options.strictTemplates && validated.type === 'template') checkTemplate(number, body)
 
     const now = clock()
+    state.sendAttempts.push({ phoneNumberId: number.phoneNumberId, at: now })
     const window = sendWindows.get(number.phoneNumberId) ?? []
     while (window.length && window[0] <= now - 1000) window.shift()
     if (window.length >= (number.mps ?? defaultMps)) {
@@ -849,6 +874,17 @@ export function createMetaSimulator(options: MetaSimulatorOptions = {}): MetaSim
     }
     if (failureCode !== null && !ASYNC_FAILURE_CODES.has(failureCode)) {
       throw new MetaApiError(failureCode, 'Simulated failure (failure injection).')
+    }
+    const pairLimit = options.pairRateLimit
+    if (pairLimit) {
+      const pairKey = `${number.phoneNumberId}:${validated.waId ?? validated.input}`
+      const recent = (pairSends.get(pairKey) ?? []).filter((at) => at > now - pairLimit.windowMs)
+      if (recent.length >= pairLimit.max) {
+        pairSends.set(pairKey, recent)
+        throw new MetaApiError(131056, '(Business Account, Consumer Account) pair rate limit hit')
+      }
+      recent.push(now)
+      pairSends.set(pairKey, recent)
     }
     if (failureCode === null && options.enforceWindow && validated.type !== 'template') {
       if (!windowOpen(number, validated, now)) failureCode = 131047

@@ -38,6 +38,11 @@ export type MetaSimulatorOptions = {
   mps?: number
   /** Random failures: with probability `rate`, one of `codes` (default [131000]). */
   failureInjection?: { rate?: number; codes?: number[] }
+  /**
+   * Pair rate limit (reference §4.3): more than `max` sends from one number
+   * to one user within `windowMs` fail with 131056. Off by default.
+   */
+  pairRateLimit?: { max: number; windowMs: number }
   /** After each accepted send, POST `sent`, `delivered` and `read` status webhooks. */
   autoStatuses?: boolean
   /** Delay before each automatic status webhook, in ms (default 0). */
