@@ -8,6 +8,7 @@ import type { MetaSimulator } from '#channels/simulator/index'
 import { tenancy } from '#core/tenancy/context'
 import { writeFieldValues } from '#contacts/services/custom_fields'
 import { addMember, makeUser } from '#tests/helpers/fixtures'
+import { routesWithParams, sweep } from '#tests/helpers/cross_tenant_sweep'
 import { drainQueue } from '#tests/helpers/queue'
 import {
   pickerConversation,
@@ -471,5 +472,33 @@ test.group('Inbox template picker', (group) => {
       Message.query().where('conversation_id', theirs.id).count('* as total')
     )
     assert.equal(Number(count[0].$extras.total), 0)
+  })
+
+  test('cross-tenant sweep of the picker routes: 404 with an audit row', async ({
+    assert,
+    client,
+  }) => {
+    const { conversation } = await pickerConversation(a.workspace, a.channel, { windowOpen: true })
+    const intruder = await makeUser()
+    const other = await pickerWorkspace({
+      phoneNumberId: randomDigits('34', 15),
+      wabaId: randomDigits('44', 15),
+    })
+    await addMember(other.workspace, intruder, 'agent')
+    const routes = routesWithParams().filter((route) =>
+      route.pattern.startsWith('/w/:workspace/inbox/conversations/:conversation/templates')
+    )
+    assert.lengthOf(routes, 2)
+    const result = await sweep(
+      client,
+      {
+        paramsOfA: { workspace: a.workspace.slug, conversation: conversation.publicId },
+        slugOfB: other.workspace.slug,
+        intruder,
+      },
+      routes
+    )
+    assert.equal(result.checked, 4)
+    assert.deepEqual(result.findings, [])
   })
 })
