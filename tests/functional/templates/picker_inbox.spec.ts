@@ -7,6 +7,7 @@ import type Workspace from '#core/models/workspace'
 import type { MetaSimulator } from '#channels/simulator/index'
 import { tenancy } from '#core/tenancy/context'
 import { writeFieldValues } from '#contacts/services/custom_fields'
+import { contactValuesFor } from '#templates/services/contact_values'
 import { addMember, makeUser } from '#tests/helpers/fixtures'
 import { routesWithParams, sweep } from '#tests/helpers/cross_tenant_sweep'
 import { drainQueue } from '#tests/helpers/queue'
@@ -500,5 +501,56 @@ test.group('Inbox template picker', (group) => {
     )
     assert.equal(result.checked, 4)
     assert.deepEqual(result.findings, [])
+  })
+
+  test('contactValuesFor: fields and typed custom fields of many contacts, this workspace only', async ({
+    assert,
+  }) => {
+    const { workspace, channel } = await pickerWorkspace({
+      phoneNumberId: randomDigits('38', 15),
+      wabaId: randomDigits('48', 15),
+    })
+    const first = await pickerConversation(workspace, channel, {
+      name: 'Ana María López',
+      email: 'ana@example.test',
+      windowOpen: true,
+    })
+    const second = await pickerConversation(workspace, channel, { name: null, windowOpen: true })
+    const foreign = await pickerConversation(a.workspace, a.channel, {
+      name: 'Not Yours',
+      windowOpen: true,
+    })
+    const values = await tenancy.run(workspace.id, async () => {
+      const make = (key: string, type: 'number' | 'date' | 'checkbox' | 'text', position: number) =>
+        CustomField.create({ key, label: key, type, options: [], required: false, position })
+      const points = await make('points', 'number', 0)
+      const birthday = await make('birthday', 'date', 1)
+      const vip = await make('vip', 'checkbox', 2)
+      const city = await make('city', 'text', 3)
+      await writeFieldValues([
+        { contactId: first.contact.id, field: points, value: 1250.5 },
+        { contactId: first.contact.id, field: birthday, value: '1990-04-01' },
+        { contactId: first.contact.id, field: vip, value: true },
+        { contactId: second.contact.id, field: vip, value: false },
+        { contactId: second.contact.id, field: city, value: 'Cairo' },
+      ])
+      return contactValuesFor([first.contact.id, second.contact.id, foreign.contact.id])
+    })
+    assert.deepEqual(values.get(first.contact.id), {
+      fields: {
+        name: 'Ana María López',
+        first_name: 'Ana',
+        last_name: 'María López',
+        phone: `+${first.waId}`,
+        email: 'ana@example.test',
+        country: first.contact.country ?? null,
+        locale: null,
+        timezone: null,
+      },
+      custom: { points: '1250.5', birthday: '1990-04-01', vip: 'Yes' },
+    })
+    assert.deepEqual(values.get(second.contact.id)!.custom, { vip: 'No', city: 'Cairo' })
+    assert.isNull(values.get(second.contact.id)!.fields.first_name)
+    assert.isFalse(values.has(foreign.contact.id))
   })
 })
