@@ -241,6 +241,35 @@ test.group('Templates: Meta management', (group) => {
     assert.equal(template.disableDate!.toUTC().toISODate(), '2026-01-01')
   })
 
+  test('a status webhook reaches every workspace holding the template', async ({
+    client,
+    assert,
+  }) => {
+    const { workspace } = await setup()
+    const { remote } = await submitted(client, 'shared_waba')
+    // Another workspace manages the same WABA (by name and language, no Meta id yet).
+    const other = await makeWorkspace()
+    await tenancy.run(other.workspace.id, () =>
+      MessageTemplate.create({
+        wabaId,
+        name: 'shared_waba',
+        language: 'en_US',
+        category: 'UTILITY',
+        parameterFormat: 'positional',
+        components: [BODY],
+        status: 'PENDING',
+        approvedEdits: [],
+      })
+    )
+    await simulator.state.setTemplateStatus(remote.id, 'REJECTED', 'PROMOTIONAL')
+    await drainQueue()
+    assert.equal((await local(workspace, 'shared_waba')).status, 'REJECTED')
+    const copy = await local(other.workspace, 'shared_waba')
+    assert.equal(copy.status, 'REJECTED')
+    assert.equal(copy.rejectedReason, 'PROMOTIONAL')
+    assert.equal(copy.metaTemplateId, remote.id, 'the Meta id is learnt from the webhook')
+  })
+
   test('quality (routed by shape too) and category webhooks', async ({ client, assert }) => {
     const { workspace } = await setup()
     const { remote } = await submitted(client, 'quality_one')
