@@ -84,7 +84,7 @@ test.group('Template picker in the browser', () => {
       await dialog.waitFor()
       const search = page.locator('[data-test="picker-search"]')
       await search.waitFor()
-      assert.isTrue(await search.evaluate((element) => element === document.activeElement))
+      assert.isTrue(await search.evaluate((element) => element.matches(':focus')))
       await page.keyboard.type('zzz')
       await page.locator('[data-test="picker-no-results"]').waitFor()
       await search.fill('welcome')
