@@ -1607,7 +1607,9 @@ export function createMetaSimulator(options: MetaSimulatorOptions = {}): MetaSim
         'Upload sessions take the token as "Authorization: OAuth <token>".'
       )
     }
-    const offset = Number(request.headers.file_offset ?? request.headers['file-offset'] ?? NaN)
+    const offset = Number(
+      request.headers.file_offset ?? request.headers['file-offset'] ?? Number.NaN
+    )
     const have = session.bytes?.length ?? 0
     if (offset !== have) {
       throw new MetaApiError(100, `file_offset must be ${have} for this session.`)
