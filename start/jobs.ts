@@ -31,6 +31,12 @@ import {
 } from '#contacts/services/table_statistics'
 import { exportContactsJob } from '#contacts/jobs/export_contacts'
 import { PURGE_EXPORTS_EVERY_MS } from '#contacts/jobs/purge_expired_exports'
+import { pickWinnerJob, prepareCampaignJob } from '#campaigns/jobs/campaign_jobs'
+import {
+  CAMPAIGN_SCHEDULER_EVERY_MS,
+  CAMPAIGN_SCHEDULER_JOB,
+  runCampaignScheduler,
+} from '#campaigns/jobs/scheduler'
 import { DISPATCH_JOB, dispatchCampaignJob } from '#campaigns/jobs/dispatch_campaign'
 
 jobs.register('media.download_inbound', downloadInboundMedia)
@@ -40,6 +46,8 @@ jobs.register('inbox.receipt', sendReceipt)
 jobs.register('contacts.import', importContactsJob)
 jobs.register('contacts.export', exportContactsJob)
 jobs.register(DISPATCH_JOB, dispatchCampaignJob)
+jobs.register('campaigns.prepare', prepareCampaignJob)
+jobs.register('campaigns.pick_winner', pickWinnerJob)
 jobs.register(`${STATISTICS_JOB}.after_import`, async () => {
   await refreshContactStatistics()
 })
@@ -96,6 +104,13 @@ defineRecurringJob({
   firstDelayMs: 60 * 60_000,
   run: async () => {
     await refreshContactStatistics()
+  },
+})
+defineRecurringJob({
+  name: CAMPAIGN_SCHEDULER_JOB,
+  everyMs: CAMPAIGN_SCHEDULER_EVERY_MS,
+  run: async () => {
+    await runCampaignScheduler()
   },
 })
 defineRecurringJob({

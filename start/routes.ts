@@ -7,6 +7,7 @@ import router from '@adonisjs/core/services/router'
 import '#core/routes'
 import '#contacts/routes'
 import '#inbox/routes'
+import '#campaigns/routes'
 import '#templates/routes'
 
 router.get('/health', '#core/controllers/health_controller.live')
