@@ -2,6 +2,7 @@ import { DateTime } from 'luxon'
 import { ulid } from 'ulidx'
 import db from '@adonisjs/lucid/services/db'
 import emitter from '@adonisjs/core/services/emitter'
+import { holdingInboxPushes } from '#inbox/listeners/push_to_inbox'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Contact from '#contacts/models/contact'
 import { phoneOfWaId } from '#contacts/services/phone'
@@ -321,14 +322,16 @@ export async function recordInboundBatch(items: InboundItem[]): Promise<Recorded
     }))
   }, lightTransaction(db.connection().dialect.name))
 
-  for (const row of recorded) {
-    await emitter.emit('inbox:message_received', {
-      workspaceId,
-      conversationId: row.conversationId,
-      messageId: row.messageId,
-      type: row.item.type,
-      body: row.item.body,
-    })
-  }
+  await holdingInboxPushes(workspaceId, async () => {
+    for (const row of recorded) {
+      await emitter.emit('inbox:message_received', {
+        workspaceId,
+        conversationId: row.conversationId,
+        messageId: row.messageId,
+        type: row.item.type,
+        body: row.item.body,
+      })
+    }
+  })
   return { created: recorded, duplicates: items.length - recorded.length }
 }

@@ -35,20 +35,49 @@ type Pending = {
 }
 
 const FLUSH_AFTER_MS = 25
-const pending = new Map<number, Pending>()
+/** A held workspace is still flushed once its oldest item waited this long. */
+const MAX_HOLD_MS = 1000
+const pending = new Map<number, Pending & { since: number }>()
+/** Workspaces whose webhook batch is still being recorded (see `holdingInboxPushes`). */
+const holds = new Map<number, number>()
 let timer: NodeJS.Timeout | null = null
+
+function scheduleFlush() {
+  if (timer) return
+  timer = setTimeout(() => {
+    timer = null
+    void flushInboxPushes({ skipHeld: true })
+  }, FLUSH_AFTER_MS)
+  timer.unref?.()
+}
 
 function entryOf(workspaceId: number): Pending {
   let entry = pending.get(workspaceId)
   if (!entry) {
-    entry = { messages: [], conversations: new Map() }
+    entry = { messages: [], conversations: new Map(), since: Date.now() }
     pending.set(workspaceId, entry)
   }
-  if (!timer) {
-    timer = setTimeout(() => void flushInboxPushes(), FLUSH_AFTER_MS)
-    timer.unref?.()
-  }
+  scheduleFlush()
   return entry
+}
+
+/**
+ * Keeps a workspace's pushes together while `work` records a webhook
+ * batch: each message's listeners run one after another, and on a busy
+ * machine the gap between two of them can pass the flush delay. The
+ * timer skips a held workspace (up to MAX_HOLD_MS) and the release
+ * schedules its flush, so one batch is one push.
+ */
+export async function holdingInboxPushes<T>(workspaceId: number, work: () => Promise<T>) {
+  holds.set(workspaceId, (holds.get(workspaceId) ?? 0) + 1)
+  try {
+    return await work()
+  } finally {
+    const left = (holds.get(workspaceId) ?? 1) - 1
+    if (left > 0) holds.set(workspaceId, left)
+    else holds.delete(workspaceId)
+    if (pending.has(workspaceId)) scheduleFlush()
+  }
 }
 
 type Row = {
@@ -179,12 +208,20 @@ async function flushWorkspace(workspaceId: number, entry: Pending) {
 /** Flushes still sending; a new flush waits for them, so "flushed" means delivered. */
 const inFlight = new Set<Promise<void>>()
 
-/** Sends everything gathered so far (also used by tests). */
-export async function flushInboxPushes() {
+/**
+ * Sends everything gathered so far (also used by tests). The timer's
+ * flush (`skipHeld`) leaves a held workspace's items for later.
+ */
+export async function flushInboxPushes(options: { skipHeld?: boolean } = {}) {
   if (timer) clearTimeout(timer)
   timer = null
-  const batches = [...pending.entries()]
-  pending.clear()
+  const now = Date.now()
+  const batches = [...pending.entries()].filter(
+    ([workspaceId, entry]) =>
+      !options.skipHeld || !holds.has(workspaceId) || now - entry.since >= MAX_HOLD_MS
+  )
+  for (const [workspaceId] of batches) pending.delete(workspaceId)
+  if (pending.size) scheduleFlush()
   const flush = (async () => {
     for (const [workspaceId, entry] of batches) {
       try {
