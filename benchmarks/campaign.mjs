@@ -31,7 +31,15 @@ import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, readFileSync, symlinkSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import knex from 'knex'
-import { ROOT, assertPortFree, loginAs, round, stopChild, waitForHttp } from './lib/parley.mjs'
+import {
+  ROOT,
+  assertPortFree,
+  cpuMs,
+  loginAs,
+  round,
+  stopChild,
+  waitForHttp,
+} from './lib/parley.mjs'
 
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 100_000)
 const MPS = Number(process.env.BENCH_MPS ?? 1000)
@@ -391,8 +399,15 @@ async function main() {
 
     console.log(`campaign of ${RECIPIENTS} at ${MPS} msg/s…`)
     let since = Date.now()
+    const cpuBefore = cpuMs(worker)
     await dispatchAndWait(ids, bigCampaign, RECIPIENTS, `${MPS}/s`)
     const big = await measure(simulator, bigCampaign, since)
+    const cpuAfter = cpuMs(worker)
+    if (cpuBefore !== null && cpuAfter !== null) {
+      console.log(
+        `worker CPU: ${round((cpuAfter - cpuBefore) / 1000, 1)} s for ${RECIPIENTS} sends (${round(((cpuAfter - cpuBefore) / RECIPIENTS) * 1000, 0)} ms per 1,000)`
+      )
+    }
     console.log(
       `${MPS}/s: ${big.sends} sends in ${round(big.spanS, 1)} s → ${round(big.achieved, 1)} msg/s, ` +
         `most in any second ${big.maxInAnySecond}, throttled (130429) ${big.throttled}, duplicates ${big.duplicates}, missing ${big.missing}`

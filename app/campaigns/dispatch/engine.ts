@@ -8,7 +8,7 @@ import Channel from '#channels/models/channel'
 import MessageTemplate from '#templates/models/message_template'
 import { ChannelSendError, type ChannelDriver, type ChannelCredentials } from '#channels/driver'
 import { channelDrivers } from '#channels/registry'
-import { circuitBreaker, CircuitOpenError } from '#channels/circuit_breaker'
+import { circuitBreaker, CircuitOpenError, isTransientFailure } from '#channels/circuit_breaker'
 import { channelPacer, sleep } from '#channels/pacer'
 import { sqlDateTime, fromStored } from '#core/helpers/sql_time'
 import { buildSendComponents, resolveValues, templateVariables } from '#templates/services/render'
@@ -80,6 +80,10 @@ type Context = {
   /** Held until (epoch ms) when a lane hit a wait that concerns the whole campaign. */
   holdUntil: number
   cap: { limit: number; wabaChannelIds: number[] } | null
+  /** This round's send is the circuit breaker's half-open probe. */
+  probe: boolean
+  /** A transient failure was recorded on the breaker during this run. */
+  breakerFailures: boolean
 }
 
 let tokenSeq = 0
@@ -168,6 +172,8 @@ async function loadContext(campaign: Campaign): Promise<Context | string> {
     stop: null,
     holdUntil: 0,
     cap,
+    probe: false,
+    breakerFailures: false,
   }
 }
 
@@ -310,21 +316,64 @@ type SendOutcome = { row: Addressed; wamid: string } | { row: Addressed; error: 
 async function sendOne(ctx: Context, row: Addressed): Promise<SendOutcome> {
   const plan = ctx.variants.get(row.variant_id)!
   try {
-    const result = await circuitBreaker.run(ctx.channel.id, () =>
-      ctx.driver.send(ctx.credentials, {
-        to: row.to,
-        content: {
-          type: 'template',
-          name: plan.template.name,
-          language: plan.template.language,
-          components: row.components.length ? row.components : undefined,
-        },
-        callbackData: `cr:${row.id}`,
-      })
-    )
+    const result = await ctx.driver.send(ctx.credentials, {
+      to: row.to,
+      content: {
+        type: 'template',
+        name: plan.template.name,
+        language: plan.template.language,
+        components: row.components.length ? row.components : undefined,
+      },
+      callbackData: `cr:${row.id}`,
+    })
     return { row, wamid: result.providerMessageId }
   } catch (error) {
+    // The circuit breaker counts transient failures (network, 5xx).
+    if (isTransientFailure(error)) {
+      ctx.breakerFailures = true
+      await circuitBreaker.recordFailure(ctx.channel.id, ctx.probe)
+    }
     return { row, error }
+  }
+}
+
+/**
+ * A send that fires later than this after its slot (an event-loop stall)
+ * gives the slot up and takes a fresh one: sends stay within LATE_MS of
+ * their slots, so with the pacer's margin (3 %) no one-second window can
+ * hold more than the limit — (1000 + 20) ms / (1000 / (0.97 × mps)) ms ≤ mps.
+ */
+const LATE_MS = 20
+
+async function onTime(ctx: Context, at: number) {
+  for (;;) {
+    const wait = at - Date.now()
+    if (wait > 0) await sleep(wait)
+    if (Date.now() - at <= LATE_MS) return
+    const fresh = await channelPacer.reserve(ctx.channel.id, ctx.mps, 1, 2000)
+    at = Date.now() + fresh.waitUs / 1000
+    if (!fresh.granted) {
+      await sleep(fresh.waitUs / 1000)
+      at = Number.NEGATIVE_INFINITY
+    }
+  }
+}
+
+/**
+ * The breaker, asked once per round of slots (not per send): open → the
+ * lane holds (its unsent rows go back to pending); half-open → one probe
+ * send only.
+ */
+async function breakerGate(ctx: Context): Promise<number> {
+  try {
+    const { probe } = await circuitBreaker.acquire(ctx.channel.id)
+    ctx.probe = probe
+    return probe ? 1 : Number.POSITIVE_INFINITY
+  } catch (error) {
+    if (!(error instanceof CircuitOpenError)) throw error
+    ctx.holdUntil = Math.max(ctx.holdUntil, Date.now() + (error.retryAfterMs ?? 30_000))
+    await setWaiting(ctx.campaign.id, 'circuit_open', DateTime.fromMillis(ctx.holdUntil))
+    return 0
   }
 }
 
@@ -340,8 +389,11 @@ async function sendPaced(ctx: Context, rows: Addressed[]): Promise<SendOutcome[]
       const status = await campaignStatus(ctx.campaign.id)
       if (status !== 'running') ctx.stop = status ?? 'deleted'
     }
-    if (ctx.stop) break
-    const slot = await channelPacer.reserve(ctx.channel.id, ctx.mps, rows.length - next, 500)
+    if (ctx.stop || ctx.holdUntil > Date.now()) break
+    const allowed = await breakerGate(ctx)
+    if (!allowed) break
+    const wanted = Math.min(rows.length - next, allowed)
+    const slot = await channelPacer.reserve(ctx.channel.id, ctx.mps, wanted, 500)
     const base = Date.now() + slot.waitUs / 1000
     if (!slot.granted) {
       await sleep(slot.waitUs / 1000)
@@ -350,13 +402,18 @@ async function sendPaced(ctx: Context, rows: Addressed[]): Promise<SendOutcome[]
     for (let i = 0; i < slot.granted; i++) {
       const row = rows[next++]
       const at = base + (i * slot.intervalUs) / 1000
-      inFlight.push(
-        (async () => {
-          const wait = at - Date.now()
-          if (wait > 0) await sleep(wait)
-          return sendOne(ctx, row)
-        })()
-      )
+      inFlight.push(onTime(ctx, at).then(() => sendOne(ctx, row)))
+    }
+    if (ctx.probe) {
+      // Half-open: the probe's answer decides before anything else goes.
+      const results = await Promise.all(inFlight)
+      const probe = results[results.length - 1]
+      if ('wamid' in probe || !isTransientFailure(probe.error)) {
+        await circuitBreaker.recordSuccess(ctx.channel.id)
+        ctx.breakerFailures = false
+      }
+      ctx.probe = false
+      continue
     }
     // Reserve the next slots shortly before these run out.
     const lastAt = base + ((slot.granted - 1) * slot.intervalUs) / 1000
@@ -487,6 +544,15 @@ async function lane(ctx: Context) {
       if (verdict.stop) ctx.stop = verdict.stop
     }
     await recordSent(ctx, token, sent)
+    // Meta answered (accepted, or a non-transient refusal): the channel is reachable.
+    const answered = outcomes.some(
+      (outcome) => 'wamid' in outcome || !isTransientFailure(outcome.error)
+    )
+    if (answered && (ctx.breakerFailures || ctx.probe)) {
+      await circuitBreaker.recordSuccess(ctx.channel.id)
+      ctx.breakerFailures = false
+      ctx.probe = false
+    }
   }
 }
 
