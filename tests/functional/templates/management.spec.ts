@@ -13,6 +13,7 @@ import type User from '#core/models/user'
 import { GraphError } from '#channels/meta/graph_client'
 import { templateGraphError } from '#templates/services/meta_templates'
 import type { TemplateException } from '#templates/exceptions'
+import type { TemplateComponent } from '#templates/types'
 
 /**
  * Template management end to end against the Meta simulator: submit,
@@ -23,7 +24,7 @@ import type { TemplateException } from '#templates/exceptions'
 const TOKEN = 'sim-token-templates-0123456789'
 const graphPort = Number(new URL(env.get('META_GRAPH_URL') ?? 'http://127.0.0.1:3399').port)
 
-const BODY = {
+const BODY: TemplateComponent = {
   type: 'BODY',
   text: 'Hello {{1}}, your order {{2}} has shipped today.',
   example: { body_text: [['Sara', 'A-1001']] },
