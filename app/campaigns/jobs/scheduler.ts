@@ -25,7 +25,7 @@ export const CAMPAIGN_SCHEDULER_JOB = 'campaigns.scheduler'
 export const CAMPAIGN_SCHEDULER_EVERY_MS = 15_000
 const BATCH = 100
 
-export async function runCampaignScheduler(now = DateTime.utc()) {
+export async function runCampaignScheduler(now: DateTime = DateTime.utc()) {
   const started = await startDueCampaigns(now)
   const spawned = await spawnOccurrences(now)
   return { started, spawned }
