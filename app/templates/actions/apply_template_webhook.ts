@@ -2,6 +2,7 @@ import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import { tenancy } from '#core/tenancy/context'
 import { broadcastTemplates } from '#templates/services/realtime'
+import { forgetTemplateStatus } from '#templates/services/guard'
 import MessageTemplate from '#templates/models/message_template'
 import type { TemplateCategory, TemplateStatus } from '#templates/types'
 
@@ -180,5 +181,7 @@ export async function applyTemplateWebhook(update: TemplateWebhookUpdate): Promi
       await broadcastTemplates(template)
     })
   }
+  // The send guard caches statuses for a few seconds; this process knows better now.
+  if (applied) forgetTemplateStatus()
   return applied
 }
