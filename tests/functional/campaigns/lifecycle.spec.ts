@@ -298,9 +298,9 @@ test.group('Campaigns: A/B', () => {
     const now = DateTime.utc().startOf('second')
     await prepareNow(workspace, id, now)
     const rows = await rowsOf(workspace, id)
-    const test = rows.filter((row) => row.phase === 'test')
+    const inTest = rows.filter((row) => row.phase === 'test')
     const rest = rows.filter((row) => row.phase === 'rest')
-    assert.lengthOf(test, 10)
+    assert.lengthOf(inTest, 10)
     assert.lengthOf(rest, 40)
     assert.isTrue(rest.every((row) => row.variantId === null))
     const campaign = await find(workspace, id)
@@ -311,8 +311,8 @@ test.group('Campaigns: A/B', () => {
     const [a, b] = await tenancy.run(workspace.id, () =>
       CampaignVariant.query().where('campaign_id', campaign.id).orderBy('label')
     )
-    const ofA = test.filter((row) => row.variantId === a.id)
-    const ofB = test.filter((row) => row.variantId === b.id)
+    const ofA = inTest.filter((row) => row.variantId === a.id)
+    const ofB = inTest.filter((row) => row.variantId === b.id)
     assert.lengthOf(ofA, 5)
     assert.lengthOf(ofB, 5)
     // Everyone in the test was sent; B was read 4 times, A once.
@@ -321,7 +321,7 @@ test.group('Campaigns: A/B', () => {
       .from('campaign_recipients')
       .whereIn(
         'id',
-        test.map((row) => row.id)
+        inTest.map((row) => row.id)
       )
       .update({
         status: 'sent',
