@@ -20,6 +20,7 @@ import RoutingRule from '#inbox/models/routing_rule'
 import AssignmentRule from '#inbox/models/assignment_rule'
 import { contactsParamsOf } from '#tests/helpers/contacts_sweep'
 import { templatesParamsOf } from '#tests/helpers/templates_sweep'
+import { campaignsParamsOf } from '#tests/helpers/campaigns_sweep'
 
 /** Workspace A's team, routing rule and assignment rule. */
 async function teamsAndRulesOf(workspaceId: number) {
@@ -140,6 +141,7 @@ async function fixtures(): Promise<SweepFixtures> {
       ...(await inboxListParamsOf(a.workspace.id, a.owner.id)),
       ...(await contactsParamsOf(a.workspace.id, a.owner.id)),
       ...(await templatesParamsOf(a.workspace.id)),
+      ...(await campaignsParamsOf(a.workspace.id, a.owner.id)),
     },
     slugOfB: b.workspace.slug,
     intruder: b.owner,
