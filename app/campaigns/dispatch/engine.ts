@@ -8,6 +8,7 @@ import Channel from '#channels/models/channel'
 import MessageTemplate from '#templates/models/message_template'
 import { ChannelSendError, type ChannelDriver, type ChannelCredentials } from '#channels/driver'
 import { channelDrivers } from '#channels/registry'
+import { campaignDriverFor } from '#campaigns/dispatch/transport'
 import { circuitBreaker, CircuitOpenError, isTransientFailure } from '#channels/circuit_breaker'
 import { channelPacer, sleep } from '#channels/pacer'
 import { sqlDateTime, fromStored } from '#core/helpers/sql_time'
@@ -164,7 +165,7 @@ async function loadContext(campaign: Campaign): Promise<Context | string> {
   return {
     campaign,
     channel,
-    driver: channelDrivers.get(channel.driver),
+    driver: campaignDriverFor(channelDrivers.get(channel.driver)),
     credentials: channel.credentials(),
     mps: campaignMps(channel.settings),
     variants,
