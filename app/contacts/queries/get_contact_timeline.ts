@@ -6,16 +6,17 @@ import { tenancy } from '#core/tenancy/context'
 /**
  * A contact's timeline, newest first: messages of its conversations,
  * notes, consent events and its own events (field changes, merges,
- * imports, campaign and custom events). Each source is read with the
+ * imports, campaign and custom events) and campaign sends (from
+ * `campaign_recipients`, with their delivery, read and reply times). Each source is read with the
  * same cursor condition and `limit + 1` rows, then merged; the cursor is
  * the last item's (time, source, id), so pages never skip or repeat an
  * item even when times are equal.
  */
 
-const SOURCES = ['message', 'note', 'consent', 'event'] as const
+const SOURCES = ['message', 'note', 'consent', 'event', 'campaign'] as const
 type Source = (typeof SOURCES)[number]
 /** Tie-break between sources at the same second (higher comes first). */
-const RANK: Record<Source, number> = { event: 3, consent: 2, note: 1, message: 0 }
+const RANK: Record<Source, number> = { campaign: 4, event: 3, consent: 2, note: 1, message: 0 }
 
 export type TimelineItem = {
   key: string
@@ -34,6 +35,16 @@ export type TimelineItem = {
   | { source: 'note'; id: string; body: string; mine: boolean; edited: boolean }
   | { source: 'consent'; event: string; scope: string; origin: string }
   | { source: 'event'; kind: string; name: string | null; data: Record<string, unknown> }
+  | {
+      /** A campaign send (campaign sends create no inbox message): one item per send. */
+      source: 'campaign'
+      campaign: string
+      name: string
+      status: string
+      deliveredAt: string | null
+      readAt: string | null
+      repliedAt: string | null
+    }
 )
 
 export type TimelinePage = { items: TimelineItem[]; nextCursor: string | null }
@@ -248,6 +259,47 @@ export async function getContactTimeline(
         kind: row.kind,
         name: row.name ?? null,
         data,
+      },
+    })
+  }
+
+  const sends = db
+    .from('campaign_recipients')
+    .join('campaigns', 'campaigns.id', 'campaign_recipients.campaign_id')
+    .where('campaign_recipients.workspace_id', workspaceId)
+    .where('campaigns.workspace_id', workspaceId)
+    .where('campaign_recipients.contact_id', contact.id)
+    .whereNotNull('campaign_recipients.sent_at')
+    .select(
+      'campaign_recipients.id',
+      'campaign_recipients.status',
+      'campaign_recipients.sent_at',
+      'campaign_recipients.delivered_at',
+      'campaign_recipients.read_at',
+      'campaign_recipients.replied_at',
+      'campaigns.public_id as campaign',
+      'campaigns.name'
+    )
+    .orderBy('campaign_recipients.sent_at', 'desc')
+    .orderBy('campaign_recipients.id', 'desc')
+    .limit(limit + 1)
+  afterCursor(sends, 'campaign_recipients.sent_at', 'campaign_recipients.id', RANK.campaign, cursor)
+  for (const row of await sends) {
+    rows.push({
+      source: 'campaign',
+      at: stored(row.sent_at),
+      id: Number(row.id),
+      item: {
+        key: `campaign:${row.id}`,
+        source: 'campaign',
+        at: iso(row.sent_at),
+        actor: null,
+        campaign: String(row.campaign),
+        name: String(row.name),
+        status: String(row.status),
+        deliveredAt: storedIso(row.delivered_at),
+        readAt: storedIso(row.read_at),
+        repliedAt: storedIso(row.replied_at),
       },
     })
   }

@@ -556,4 +556,46 @@ test.group('Campaigns: approval, failures, export', () => {
     const again = await api(client, 'post', `/w/${workspace.slug}/campaigns/${id}/pause`, owner)
     again.assertStatus(409)
   })
+
+  test('the contact timeline shows campaign sends with delivery, read and reply', async ({
+    client,
+    assert,
+  }) => {
+    const { workspace, owner, template, channel, contacts } = await setup(2)
+    const id = await draft(
+      client,
+      workspace,
+      owner,
+      draftPayload({ channel: channel.publicId, template: template.publicId, allContacts: true })
+    )
+    await prepareNow(workspace, id)
+    const rows = await rowsOf(workspace, id)
+    const at = DateTime.utc().minus({ minutes: 5 }).toFormat('yyyy-LL-dd HH:mm:ss')
+    await db.from('campaign_recipients').where('id', rows[0].id).update({
+      status: 'read',
+      sent_at: at,
+      delivered_at: at,
+      read_at: at,
+    })
+    const response = await api(
+      client,
+      'get',
+      `/w/${workspace.slug}/contacts/${contacts[0].publicId}/timeline`,
+      owner
+    )
+    response.assertStatus(200)
+    const item = response.body().items.find((entry: any) => entry.source === 'campaign')
+    assert.equal(item.campaign, id)
+    assert.equal(item.name, 'Spring sale')
+    assert.isNotNull(item.readAt)
+    assert.isNull(item.repliedAt)
+    // Not yet sent: nothing on the other contact's timeline.
+    const other = await api(
+      client,
+      'get',
+      `/w/${workspace.slug}/contacts/${contacts[1].publicId}/timeline`,
+      owner
+    )
+    assert.isUndefined(other.body().items.find((entry: any) => entry.source === 'campaign'))
+  })
 })
