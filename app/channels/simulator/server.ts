@@ -17,6 +17,7 @@ import type {
   ReadReceipt,
   SentMessage,
   SimulatorNumber,
+  StatusEvent,
   StatusName,
   StatusOptions,
   StoredMedia,
@@ -619,6 +620,24 @@ export function createMetaSimulator(options: MetaSimulatorOptions = {}): MetaSim
     )
   }
 
+  /** Batched automatic statuses (statusBatchMs): waiting to be posted. */
+  const statusQueue: StatusEvent[] = []
+  let statusFlush: Promise<void> | null = null
+
+  function queueStatuses(events: StatusEvent[]) {
+    statusQueue.push(...events)
+    if (statusFlush) return
+    statusFlush = track(
+      (async () => {
+        while (statusQueue.length) {
+          await new Promise((resolve) => setTimeout(resolve, options.statusBatchMs))
+          while (statusQueue.length) await batch(statusQueue.splice(0, MAX_BATCH_UPDATES))
+        }
+        statusFlush = null
+      })()
+    )
+  }
+
   /** Status webhooks that follow an accepted send, posted in order in the background. */
   function scheduleStatuses(sent: SentMessage) {
     const steps: StatusName[] = sent.failureCode
@@ -626,9 +645,12 @@ export function createMetaSimulator(options: MetaSimulatorOptions = {}): MetaSim
       : options.autoStatuses
         ? sent.type === 'reaction'
           ? ['sent']
-          : ['sent', 'delivered', 'read']
+          : (options.autoStatusSteps ?? ['sent', 'delivered', 'read'])
         : []
     if (!steps.length) return
+    if (options.statusBatchMs) {
+      return queueStatuses(steps.map((step) => ({ kind: 'status', id: sent.id, status: step })))
+    }
     const delay = options.statusDelayMs ?? 0
     void track(
       (async () => {

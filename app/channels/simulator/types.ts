@@ -45,6 +45,14 @@ export type MetaSimulatorOptions = {
   pairRateLimit?: { max: number; windowMs: number }
   /** After each accepted send, POST `sent`, `delivered` and `read` status webhooks. */
   autoStatuses?: boolean
+  /** Which statuses `autoStatuses` posts (default sent, delivered, read). */
+  autoStatusSteps?: StatusName[]
+  /**
+   * Collect automatic (and async failure) statuses and post them together,
+   * at most 1,000 per webhook, every this many ms (Meta batches too).
+   * Without it each status is its own webhook.
+   */
+  statusBatchMs?: number
   /** Delay before each automatic status webhook, in ms (default 0). */
   statusDelayMs?: number
   /** Non-template sends outside a 24 h window (no simulated inbound) fail with 131047. */
