@@ -504,8 +504,36 @@ async function campaignStatus(campaignId: number): Promise<string | null> {
   return row ? String(row.status) : null
 }
 
+/**
+ * One lane: claim → prepare → send at the pacer's slots → record, in a
+ * loop. Recording a batch that went out without an error overlaps with the
+ * next batch (one recording in flight per lane); batches with errors, a
+ * tier cap or a breaker probe are settled before the next claim.
+ */
 async function lane(ctx: Context) {
+  let recording: Promise<void> = Promise.resolve()
+  let recordError: unknown = null
+  try {
+    await laneLoop(ctx, (token, sent) => {
+      recording = recording
+        .then(() => recordSent(ctx, token, sent))
+        .catch((error) => {
+          recordError ??= error
+        })
+      return recording
+    })
+  } finally {
+    await recording
+  }
+  if (recordError) throw recordError
+}
+
+async function laneLoop(
+  ctx: Context,
+  recordLater: (token: string, sent: { row: Addressed; wamid: string }[]) => Promise<void>
+) {
   let lastStatusCheck = 0
+  let previous: Promise<void> = Promise.resolve()
   while (!ctx.stop && Date.now() < ctx.deadline && Date.now() >= ctx.holdUntil) {
     if (Date.now() - lastStatusCheck > 1000) {
       lastStatusCheck = Date.now()
@@ -521,6 +549,17 @@ async function lane(ctx: Context) {
     if (!rows.length) break
     const ready = await prepare(ctx, token, rows)
     const outcomes = await sendPaced(ctx, ready)
+    // At most one recording in flight per lane.
+    await previous
+    if (
+      !ctx.cap &&
+      !ctx.probe &&
+      !ctx.breakerFailures &&
+      outcomes.every((outcome) => 'wamid' in outcome)
+    ) {
+      previous = recordLater(token, outcomes as { row: Addressed; wamid: string }[])
+      continue
+    }
     const sent: { row: Addressed; wamid: string }[] = []
     for (const outcome of outcomes) {
       if ('wamid' in outcome) {
@@ -601,7 +640,7 @@ export async function runDispatch(
   }
   const ctx = loaded
   await setWaiting(campaign.id, null)
-  const lanes = options.lanes ?? Math.min(4, Math.max(1, Math.ceil(ctx.mps / 250)))
+  const lanes = options.lanes ?? Math.min(8, Math.max(1, Math.ceil(ctx.mps / 125)))
   await Promise.all(Array.from({ length: lanes }, () => lane(ctx)))
   pushProgress(campaign.id)
 

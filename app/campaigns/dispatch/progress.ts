@@ -102,7 +102,7 @@ async function pushNow(campaignId: number) {
     campaign: campaign.publicId,
     status: campaign.status,
     progress,
-  } as never)
+  })
 }
 
 /**

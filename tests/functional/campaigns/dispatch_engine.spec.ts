@@ -560,6 +560,34 @@ test.group('Campaign dispatch', (group) => {
     }
   })
 
+  test('repeated transient failures open the circuit; recipients wait, none fails', async ({
+    assert,
+  }) => {
+    // 10 msg/s: slots come in rounds of 5 (500 ms), so a later round meets the open breaker.
+    const f = await fixture(12, { mps: 10 })
+    simulator.state.failNext(131016, 50)
+    try {
+      const outcome = await tenancy.run(f.workspace.id, () =>
+        runDispatch(f.campaign.id, { lanes: 1 })
+      )
+      assert.equal(outcome.state, 'again')
+      const snapshot = await circuitBreaker.store.get(String(f.channel.id))
+      assert.isAbove(snapshot?.openUntil ?? 0, Date.now(), 'the breaker is open')
+      assert.deepEqual(await statusCounts(f.campaign), { pending: 12 })
+      const attempted = sendsOf(f.phoneNumberId).length
+      assert.equal(attempted, 0, 'refused sends are not accepted sends')
+      const tried = simulator.state.sendAttempts.filter((a) => a.phoneNumberId === f.phoneNumberId)
+      assert.isAtLeast(tried.length, circuitBreaker.failureThreshold)
+      assert.isBelow(tried.length, 12, 'sending stopped once the breaker opened')
+      const progress = await tenancy.run(f.workspace.id, async () =>
+        campaignProgress(await reload(f))
+      )
+      assert.equal(progress.waiting, 'circuit_open')
+    } finally {
+      await circuitBreaker.store.reset(String(f.channel.id))
+    }
+  })
+
   test('a template that is no longer approved fails the campaign and tells the creator', async ({
     assert,
   }) => {
