@@ -201,7 +201,16 @@ export type IngestInput = {
   channelId: number
   message: {
     providerMessageId: string
-    from: { waId?: string | null; bsuid?: string | null; profileName?: string | null }
+    from: {
+      waId?: string | null
+      bsuid?: string | null
+      /**
+       * WhatsApp's LID (privacy id, the user part of `<id>@lid`), stored in
+       * `contacts.lid` and matched after the BSUID, before the wa_id (SDK 1.2).
+       */
+      lid?: string | null
+      profileName?: string | null
+    }
     /** WhatsApp message type: text, image, audio, location, ... */
     type: string
     body?: string | null
@@ -228,6 +237,8 @@ export type ContactInput = {
   workspaceId: number
   waId?: string | null
   bsuid?: string | null
+  /** WhatsApp's LID (`contacts.lid`, SDK 1.2). */
+  lid?: string | null
   phone?: string | null
   name?: string | null
   profileName?: string | null
@@ -308,6 +319,18 @@ export interface PluginContext {
   }
   readonly contacts: {
     upsert(input: ContactInput): Promise<ContactRef>
+  }
+  readonly storage: {
+    /**
+     * Files of the plugin on the application's drive disk (local `storage/`
+     * or S3), under `plugins/<id>/`: shared by every process, survives
+     * restarts. `path` is relative ("uploads/ab12.bin"); no `..` (SDK 1.2).
+     */
+    put(path: string, bytes: Uint8Array): Promise<void>
+    /** The file's bytes, or null when it does not exist. */
+    get(path: string): Promise<Uint8Array | null>
+    /** Deleting a missing file is not an error. */
+    delete(path: string): Promise<void>
   }
   readonly realtime: {
     /** Push to Transmit channel `workspaces/<workspace public id>/<path>`. */

@@ -6,6 +6,7 @@ import type { NormalizedMessage } from '#channels/webhooks/normalize_meta'
 import { tenancy } from '#core/tenancy/context'
 import Notification from '#core/models/notification'
 import { workspaceAdmins } from '#core/queries/workspace_admins'
+import { queue } from '#core/queue/main'
 import type {
   ContactInput,
   ContactRef,
@@ -20,14 +21,32 @@ import type {
  */
 
 /**
+ * Before SDK 1.2 a plugin could only give a LID as `bsuid: "lid:<id>"`.
+ * A contact stored that way (and no `lid` yet) gets its `contacts.lid`
+ * now, so the LID matches it from then on. Runs in the tenant context.
+ */
+async function adoptLegacyLid(lid: string | null | undefined) {
+  if (!lid) return
+  const legacy = await Contact.query().where('bsuid', `lid:${lid}`).whereNull('lid').first()
+  if (!legacy || (await Contact.query().where('lid', lid).first())) return
+  legacy.lid = lid
+  await legacy.save()
+}
+
+/**
  * `ctx.inbox.ingest`: the same recording as a Meta webhook (contact
  * upsert, conversation reuse, dedup on the provider id, 24-hour window,
- * `inbox:message_received`), for a channel of the given workspace.
+ * `inbox:message_received`), for a channel of the given workspace. A
+ * message with `media` queues the same `media.download_inbound` job as
+ * Meta media: the channel's driver `downloadMedia(credentials, media.id)`
+ * fetches the bytes into the workspace's storage.
  */
 export async function ingestInbound(input: IngestInput): Promise<IngestResult> {
   return tenancy.run(input.workspaceId, async () => {
     const channel = await Channel.findOrFail(input.channelId)
     const { message } = input
+    const lid = message.from.lid ?? null
+    await adoptLegacyLid(lid)
     const item: NormalizedMessage = {
       kind: 'message',
       wabaId: channel.wabaId,
@@ -53,7 +72,18 @@ export async function ingestInbound(input: IngestInput): Promise<IngestResult> {
         : null,
       payload: message.payload ?? {},
     }
-    const result = await recordInboundMessage(channel, item)
+    const result = await recordInboundMessage(channel, item, { lid })
+    if (result.created && item.media) {
+      await queue().dispatch(
+        'media.download_inbound',
+        { messageId: result.message.id, mediaId: item.media.id },
+        {
+          workspaceId: input.workspaceId,
+          uniqueKey: `media:${result.message.id}`,
+          queue: 'media',
+        }
+      )
+    }
     return {
       created: result.created,
       messageId: result.message.id,
@@ -63,23 +93,26 @@ export async function ingestInbound(input: IngestInput): Promise<IngestResult> {
 }
 
 /**
- * `ctx.contacts.upsert`: finds the contact by BSUID, then wa_id, then
- * phone; creates it when none matches; fills empty fields.
+ * `ctx.contacts.upsert`: finds the contact by BSUID, then LID, then wa_id,
+ * then phone; creates it when none matches; fills empty fields.
  */
 export async function upsertContact(input: ContactInput): Promise<ContactRef> {
-  if (!input.waId && !input.bsuid && !input.phone) {
-    throw new Error('contacts.upsert needs a waId, a bsuid or a phone')
+  if (!input.waId && !input.bsuid && !input.lid && !input.phone) {
+    throw new Error('contacts.upsert needs a waId, a bsuid, a lid or a phone')
   }
   return tenancy.run(input.workspaceId, async () => {
+    await adoptLegacyLid(input.lid)
     const matches = await Contact.query()
       .where((where) => {
         if (input.bsuid) where.orWhere('bsuid', input.bsuid)
+        if (input.lid) where.orWhere('lid', input.lid)
         if (input.waId) where.orWhere('wa_id', input.waId)
         if (input.phone) where.orWhere('phone', input.phone)
       })
-      .limit(3)
+      .limit(4)
     const contact =
       matches.find((candidate) => input.bsuid && candidate.bsuid === input.bsuid) ??
+      matches.find((candidate) => input.lid && candidate.lid === input.lid) ??
       matches.find((candidate) => input.waId && candidate.waId === input.waId) ??
       matches[0] ??
       null
@@ -87,6 +120,7 @@ export async function upsertContact(input: ContactInput): Promise<ContactRef> {
       const created = await Contact.create({
         waId: input.waId ?? null,
         bsuid: input.bsuid ?? null,
+        lid: input.lid ?? null,
         phone: input.phone ?? (input.waId ? `+${input.waId}` : null),
         name: input.name ?? null,
         profileName: input.profileName ?? null,
@@ -94,6 +128,9 @@ export async function upsertContact(input: ContactInput): Promise<ContactRef> {
       return { id: created.id, publicId: created.publicId, created: true }
     }
     if (input.bsuid && !contact.bsuid) contact.bsuid = input.bsuid
+    if (input.lid && !contact.lid && !matches.some((other) => other.lid === input.lid)) {
+      contact.lid = input.lid
+    }
     if (input.waId && !contact.waId) contact.waId = input.waId
     if (input.phone && !contact.phone) contact.phone = input.phone
     if (input.name && !contact.name) contact.name = input.name

@@ -2,6 +2,7 @@ import logger from '@adonisjs/core/services/logger'
 import emitter from '@adonisjs/core/services/emitter'
 import encryption from '@adonisjs/core/services/encryption'
 import db from '@adonisjs/lucid/services/db'
+import drive from '@adonisjs/drive/services/main'
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import { tenancy } from '#core/tenancy/context'
 import { pluginRegistry } from '#core/plugin_host/registry'
@@ -96,6 +97,25 @@ export function guardedListener<E extends CoreEventName>(
   }
 }
 
+export class PluginStoragePathError extends Error {}
+
+/** `plugins/<id>/<path>` on the drive disk; refuses absolute paths and `..`. */
+export function pluginStoragePath(pluginId: string, path: string) {
+  const segments = path.split('/')
+  if (
+    !path ||
+    path.length > 400 ||
+    path.startsWith('/') ||
+    segments.some((segment) => !segment || segment === '.' || segment === '..') ||
+    !/^[\w./-]+$/.test(path)
+  ) {
+    throw new PluginStoragePathError(
+      `Plugin "${pluginId}": storage path "${path}" must be relative, without "..", made of letters, digits, "_", "-", "." and "/"`
+    )
+  }
+  return `plugins/${pluginId}/${path}`
+}
+
 /** What kind of process this is, for plugins deciding where sockets live. */
 export function processRole(): PluginProcessRole {
   const environment = app.getEnvironment()
@@ -147,6 +167,19 @@ export function createPluginContext(definition: PluginDefinition): PluginContext
       async upsert(input) {
         const { upsertContact } = await import('#core/plugin_host/bridges')
         return upsertContact(input)
+      },
+    },
+    storage: {
+      async put(path, bytes) {
+        await drive.use().put(pluginStoragePath(id, path), bytes)
+      },
+      async get(path) {
+        const key = pluginStoragePath(id, path)
+        if (!(await drive.use().exists(key))) return null
+        return drive.use().getBytes(key)
+      },
+      async delete(path) {
+        await drive.use().delete(pluginStoragePath(id, path))
       },
     },
     realtime: {

@@ -14,24 +14,30 @@ import { previewOf, reopenCutoff } from '#inbox/services/conversation_metrics'
 
 export type RecordedInbound = { message: Message; created: boolean }
 
+/** Identifiers a Meta webhook does not carry (plugins: WhatsApp's LID). */
+export type InboundIdentity = { lid?: string | null }
+
 async function upsertContact(
   trx: TransactionClientContract,
   item: NormalizedMessage,
-  at: DateTime
+  at: DateTime,
+  lid: string | null
 ): Promise<Contact> {
   const { waId, bsuid, profileName } = item.contact
   const phone = phoneOfWaId(waId)
   const query = Contact.query({ client: trx })
   query.where((where) => {
     if (bsuid) where.orWhere('bsuid', bsuid)
+    if (lid) where.orWhere('lid', lid)
     if (waId) where.orWhere('wa_id', waId)
     // A contact imported or created by hand has a phone and no wa_id yet.
     if (phone) where.orWhere('phone', phone)
   })
-  // The business-scoped id wins, then the WhatsApp id, then the phone.
-  const matches = await query.limit(3)
+  // The business-scoped id wins, then the LID, then the WhatsApp id, then the phone.
+  const matches = await query.limit(4)
   const contact =
     matches.find((candidate) => bsuid && candidate.bsuid === bsuid) ??
+    matches.find((candidate) => lid && candidate.lid === lid) ??
     matches.find((candidate) => waId && candidate.waId === waId) ??
     matches[0] ??
     null
@@ -41,6 +47,7 @@ async function upsertContact(
       {
         waId,
         bsuid,
+        lid,
         phone,
         profileName,
         lastInboundAt: at,
@@ -52,6 +59,7 @@ async function upsertContact(
   }
   contact.useTransaction(trx)
   if (bsuid && !contact.bsuid) contact.bsuid = bsuid
+  if (lid && !contact.lid && !matches.some((other) => other.lid === lid)) contact.lid = lid
   if (waId && !contact.waId) {
     contact.waId = waId
     contact.phone = contact.phone ?? phone
@@ -90,13 +98,17 @@ async function conversationFor(
   )
 }
 
-async function attempt(channel: Channel, item: NormalizedMessage): Promise<RecordedInbound> {
+async function attempt(
+  channel: Channel,
+  item: NormalizedMessage,
+  identity: InboundIdentity
+): Promise<RecordedInbound> {
   const existing = await Message.findBy('provider_message_id', item.providerMessageId)
   if (existing) return { message: existing, created: false }
 
   const at = item.timestamp ? DateTime.fromSeconds(item.timestamp) : DateTime.now()
   return db.transaction(async (trx) => {
-    const contact = await upsertContact(trx, item, at)
+    const contact = await upsertContact(trx, item, at, identity.lid ?? null)
     const conversation = await conversationFor(trx, contact, channel)
     const message = await Message.create(
       {
@@ -140,7 +152,7 @@ async function attempt(channel: Channel, item: NormalizedMessage): Promise<Recor
 
 /**
  * Stores one inbound message exactly once: contact upserted (BSUID first,
- * then wa_id), the open conversation reused or a new one opened, the
+ * then the LID a plugin gives in `identity`, then wa_id), the open conversation reused or a new one opened, the
  * message inserted (unique per workspace on the WhatsApp message id), the
  * 24-hour window refreshed, `inbox:message_received` emitted. Runs inside
  * the channel's tenant context. A concurrent insert of the same message or
@@ -148,14 +160,15 @@ async function attempt(channel: Channel, item: NormalizedMessage): Promise<Recor
  */
 export async function recordInboundMessage(
   channel: Channel,
-  item: NormalizedMessage
+  item: NormalizedMessage,
+  identity: InboundIdentity = {}
 ): Promise<RecordedInbound> {
   let result: RecordedInbound
   try {
-    result = await attempt(channel, item)
+    result = await attempt(channel, item, identity)
   } catch (error) {
     if (!isUniqueViolation(error)) throw error
-    result = await attempt(channel, item)
+    result = await attempt(channel, item, identity)
   }
   if (result.created) {
     await emitter.emit('inbox:message_received', {

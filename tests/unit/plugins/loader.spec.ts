@@ -13,7 +13,7 @@ const ok = (value: unknown) => async () => ({ default: value })
 
 test.group('Plugin loader', () => {
   test('the SDK version satisfies the range scaffolded plugins declare', ({ assert }) => {
-    assert.equal(SDK_VERSION, '1.1.0')
+    assert.equal(SDK_VERSION, '1.2.0')
   })
 
   test('a broken manifest is explained field by field', ({ assert }) => {
@@ -78,7 +78,7 @@ test.group('Plugin loader', () => {
       byId.orphan.reason,
       'depends on "ghost", which is not installed (add it to config/plugins.ts)'
     )
-    assert.equal(byId.future.reason, 'needs SDK ^2.0.0; this Parley provides SDK 1.1.0')
+    assert.equal(byId.future.reason, 'needs SDK ^2.0.0; this Parley provides SDK 1.2.0')
     assert.equal(byId.broken.reason, 'plugin.ts could not be imported: SyntaxError in plugin.ts')
     assert.match(byId.invalid.reason!, /^invalid manifest: .*"name" is required/)
     assert.equal(byId.thrower.reason, 'register() failed: no API key')
