@@ -85,6 +85,8 @@ type Context = {
   probe: boolean
   /** A transient failure was recorded on the breaker during this run. */
   breakerFailures: boolean
+  /** Serializes tier counting and claiming between lanes (messaging limit only). */
+  claimLock: Promise<void>
 }
 
 let tokenSeq = 0
@@ -175,6 +177,7 @@ async function loadContext(campaign: Campaign): Promise<Context | string> {
     cap,
     probe: false,
     breakerFailures: false,
+    claimLock: Promise.resolve(),
   }
 }
 
@@ -189,11 +192,27 @@ async function recipientsInWindow(ctx: Context) {
     .join('campaigns', 'campaigns.id', 'campaign_recipients.campaign_id')
     .where('campaign_recipients.workspace_id', ctx.campaign.workspaceId)
     .whereIn('campaigns.channel_id', ctx.cap!.wabaChannelIds)
-    .where('campaign_recipients.sent_at', '>=', since)
+    // Sent in the window, or being sent right now (claimed, not yet recorded).
+    .where((q) =>
+      q
+        .where('campaign_recipients.sent_at', '>=', since)
+        .orWhere('campaign_recipients.status', 'sending')
+    )
     .select(db.raw('COUNT(DISTINCT campaign_recipients.contact_id) as n'))
     .select(db.raw('MIN(campaign_recipients.sent_at) as oldest'))
     .first()
   return { used: Number(row?.n ?? 0), oldest: fromStored(row?.oldest) }
+}
+
+/** Runs `fn` alone among the lanes of this run when the channel has a messaging limit. */
+function withClaimLock<T>(ctx: Context, fn: () => Promise<T>): Promise<T> {
+  if (!ctx.cap) return fn()
+  const run = ctx.claimLock.then(fn)
+  ctx.claimLock = run.then(
+    () => undefined,
+    () => undefined
+  )
+  return run
 }
 
 /** How many rows the lane may claim now under the messaging limit (Infinity: no cap). */
@@ -543,10 +562,13 @@ async function laneLoop(
         break
       }
     }
-    const room = await tierRoom(ctx, dispatchSettings.batchSize)
-    if (room <= 0) break
-    const { token, rows } = await claim(ctx, room)
-    if (!rows.length) break
+    // Under a messaging limit, lanes count and claim one at a time.
+    const claimed = await withClaimLock(ctx, async () => {
+      const room = await tierRoom(ctx, dispatchSettings.batchSize)
+      return room > 0 ? claim(ctx, room) : null
+    })
+    if (!claimed || !claimed.rows.length) break
+    const { token, rows } = claimed
     const ready = await prepare(ctx, token, rows)
     const outcomes = await sendPaced(ctx, ready)
     // At most one recording in flight per lane.
