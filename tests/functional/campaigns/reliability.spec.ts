@@ -108,6 +108,8 @@ test.group('Campaign dispatch survives SIGKILL', (group) => {
         QUEUE_DRIVER: 'database',
         LOG_LEVEL: 'error',
         CAMPAIGN_SENDING_GRACE_MS: '4000',
+        // The worker is what is measured: no lowered priority (default nice 10).
+        QUEUE_WORKER_NICE: '0',
       }
       const sends = () => simulator.state.sent.filter((s) => s.phoneNumberId === phoneNumberId)
       const kills: number[] = []
