@@ -9,7 +9,7 @@ import {
 } from '#sdk/index'
 import { QrSession } from './session.js'
 import type { SocketFactory } from './socket.js'
-import { mediaStore } from './media.js'
+import { purgeExpiredMedia } from './media.js'
 
 /**
  * Owns the live sockets of this process. Every `tickMs` it scans the
@@ -26,6 +26,8 @@ export type ManagerOptions = {
   tickMs: number
   leaseMs: number
   outboxMs: number
+  /** Expired uploads and inbound media sources are purged this often. */
+  purgeMs: number
   backoffBaseMs: number
   backoffMaxMs: number
 }
@@ -34,6 +36,7 @@ export const DEFAULT_MANAGER_OPTIONS: ManagerOptions = {
   tickMs: 5_000,
   leaseMs: 30_000,
   outboxMs: 500,
+  purgeMs: 60 * 60_000,
   backoffBaseMs: 2_000,
   backoffMaxMs: 5 * 60_000,
 }
@@ -67,6 +70,12 @@ export class SessionManager {
     }
     loop(this.options.tickMs, () => this.tick())
     loop(this.options.outboxMs, () => this.deliverOutbox())
+    loop(this.options.purgeMs, async () => {
+      const purged = await purgeExpiredMedia(this.ctx)
+      if (purged.uploads || purged.inbound) {
+        this.ctx.logger.info(purged, 'qr_baileys: expired media purged')
+      }
+    })
     void this.tick().catch((error) =>
       this.ctx.logger.error({ err: error }, 'qr_baileys: first tick failed')
     )
@@ -200,7 +209,7 @@ export class SessionManager {
         let result: Record<string, unknown>
         try {
           if (!message) throw new ChannelSendError('Unreadable relayed message', null, 'give_up')
-          const sent = await session.send(message, (id) => mediaStore.get(id))
+          const sent = await session.send(message)
           result = { status: 'sent', provider_message_id: sent.providerMessageId }
         } catch (error) {
           const failure =

@@ -7,6 +7,8 @@ export type NormalizedContent = {
   type: string
   body: string | null
   payload: Record<string, unknown>
+  /** An attachment: its Baileys media type, message field and sub-message (mediaKey, directPath...). */
+  media?: { type: string; field: string; message: Record<string, any> }
 }
 
 function unwrap(message: Record<string, any> | null | undefined): Record<string, any> | null {
@@ -62,6 +64,7 @@ export function normalizeContent(
           filename: media.fileName ?? null,
         },
       },
+      media: { type, field, message: media },
     }
   }
   if (message.locationMessage) {

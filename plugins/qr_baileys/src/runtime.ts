@@ -1,6 +1,11 @@
 import type { PluginContext } from '#sdk/index'
 import { SessionManager, type ManagerOptions } from './manager.js'
-import { baileysSocketFactory, type SocketFactory } from './socket.js'
+import {
+  baileysMediaFetcher,
+  baileysSocketFactory,
+  type MediaFetcher,
+  type SocketFactory,
+} from './socket.js'
 
 /**
  * Per-process state of the plugin: its context, the socket factory
@@ -11,6 +16,7 @@ import { baileysSocketFactory, type SocketFactory } from './socket.js'
 let context: PluginContext | null = null
 let factory: SocketFactory = baileysSocketFactory
 let manager: SessionManager | null = null
+let fetcher: MediaFetcher = baileysMediaFetcher
 
 export const qrRuntime = {
   init(ctx: PluginContext) {
@@ -22,6 +28,12 @@ export const qrRuntime = {
   },
   setSocketFactory(next: SocketFactory | null) {
     factory = next ?? baileysSocketFactory
+  },
+  get mediaFetcher(): MediaFetcher {
+    return fetcher
+  },
+  setMediaFetcher(next: MediaFetcher | null) {
+    fetcher = next ?? baileysMediaFetcher
   },
   manager(options: Partial<ManagerOptions> = {}): SessionManager {
     manager ??= new SessionManager(qrRuntime.ctx, () => factory, options)

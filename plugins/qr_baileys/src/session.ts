@@ -8,6 +8,7 @@ import { isPersonJid, learnPair, phoneDigits, resolveSender } from './identity.j
 import { normalizeContent, timestampOf } from './normalize.js'
 import { Pacer, type PacingSettings } from './pacing.js'
 import { toBaileysContent } from './content.js'
+import { inboundMedia, inboundMediaSource, mediaLookup } from './media.js'
 
 /**
  * One QR number's live connection, in the one process that holds its
@@ -277,6 +278,20 @@ export class QrSession {
     const { phone, lid } = await resolveSender(this.ctx, this.channel.workspaceId, key)
     if (!phone && !lid) return
     this.#recipients.set(key.id, key.remoteJid)
+    const source = content.media
+      ? inboundMediaSource(key, content.media.type, content.media.field, content.media.message)
+      : null
+    const mediaId = source ? inboundMedia.idFor(this.channel.id, key.id) : null
+    if (source && mediaId) {
+      await this.#tenant(() =>
+        inboundMedia.remember(
+          this.ctx,
+          { workspaceId: this.channel.workspaceId, channelId: this.channel.id },
+          mediaId,
+          source
+        )
+      )
+    }
     await this.ctx.inbox.ingest({
       workspaceId: this.channel.workspaceId,
       channelId: this.channel.id,
@@ -284,14 +299,21 @@ export class QrSession {
         providerMessageId: key.id,
         from: {
           waId: phone,
-          bsuid: lid ? `lid:${lid}` : null,
+          lid,
           profileName: message.pushName ?? null,
         },
         type: content.type,
         body: content.body,
         timestamp,
         payload: content.payload,
-        media: null,
+        media:
+          source && mediaId
+            ? {
+                id: mediaId,
+                mimeType: source.mimetype,
+                filename: (content.media?.message.fileName as string | undefined) ?? null,
+              }
+            : null,
       },
     })
   }
@@ -313,14 +335,14 @@ export class QrSession {
     return row?.sent_day === DateTime.utc().toISODate() ? Number(row.sent_count) : 0
   }
 
-  async send(
-    message: OutboundMessage,
-    media: (id: string) => { bytes: Uint8Array; mimeType: string } | null
-  ) {
+  async send(message: OutboundMessage) {
     const digits = phoneDigits(message.to)
     if (!digits) {
       throw new ChannelSendError(`Invalid recipient "${message.to}"`, null, 'give_up')
     }
+    const media = await this.#tenant(() =>
+      mediaLookup(this.ctx, this.channel.workspaceId, message.content)
+    )
     const content = toBaileysContent(message.content, media)
     const socket = this.#socketOrWait()
     const settings = await this.ctx.settings.get<PacingSettings>(this.channel.workspaceId)
@@ -340,6 +362,11 @@ export class QrSession {
     const count = (await this.#sentToday()) + 1
     await this.#update({ sent_day: today, sent_count: count })
     return { providerMessageId: id, waId: digits }
+  }
+
+  /** The socket when the connection is open, else null. */
+  openSocket(): QrSocket | null {
+    return this.state === 'open' ? this.socket : null
   }
 
   async markRead(providerMessageId: string) {

@@ -34,6 +34,15 @@ export interface QrSocket {
   readMessages(keys: { remoteJid: string; id: string; fromMe?: boolean }[]): Promise<void>
   sendPresenceUpdate(type: 'composing' | 'paused' | 'available', jid?: string): Promise<void>
   requestPairingCode(phoneNumber: string): Promise<string>
+  /**
+   * Asks the sender's phone to upload an inbound attachment again (its
+   * media expired on WhatsApp's servers); resolves with the message
+   * carrying the new directPath/url.
+   */
+  updateMediaMessage?(message: {
+    key: { remoteJid: string; id: string; fromMe: boolean }
+    message: Record<string, unknown>
+  }): Promise<{ message?: Record<string, any> | null } | undefined>
   logout(message?: string): Promise<void>
   end(error: Error | undefined): void
 }
@@ -67,10 +76,43 @@ export const baileysSocketFactory: SocketFactory = async ({ auth, logger }) => {
   }) as QrSocket
 }
 
+/** What fetching an inbound attachment needs (see media.ts, InboundMediaSource). */
+export type MediaFetchSource = {
+  type: string
+  mediaKey: string
+  directPath: string | null
+  url: string | null
+}
+
+/** Downloads and decrypts an inbound attachment; tests swap in a fake media server. */
+export type MediaFetcher = (source: MediaFetchSource) => Promise<Uint8Array>
+
+/** The real thing: Baileys' downloadContentFromMessage (WhatsApp's media CDN). */
+export const baileysMediaFetcher: MediaFetcher = async (source) => {
+  const lib = await baileys()
+  const stream = await lib.downloadContentFromMessage(
+    {
+      mediaKey: Buffer.from(source.mediaKey, 'base64'),
+      directPath: source.directPath ?? undefined,
+      url: source.url ?? undefined,
+    },
+    source.type
+  )
+  const chunks: Buffer[] = []
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk))
+  return new Uint8Array(Buffer.concat(chunks))
+}
+
 /** HTTP-like status code of a Baileys (Boom) error, if any. */
 export function statusCodeOf(error: unknown): number | null {
-  const candidate = error as { output?: { statusCode?: number }; statusCode?: number } | null
-  return candidate?.output?.statusCode ?? candidate?.statusCode ?? null
+  const candidate = error as {
+    output?: { statusCode?: number }
+    statusCode?: number
+    response?: { status?: number }
+  } | null
+  return (
+    candidate?.output?.statusCode ?? candidate?.statusCode ?? candidate?.response?.status ?? null
+  )
 }
 
 /** Baileys' DisconnectReason values this plugin acts on. */

@@ -1,6 +1,12 @@
 import { EventEmitter } from 'node:events'
 import { randomBytes } from 'node:crypto'
-import type { QrSocket, QrSocketEvent, QrSocketEvents, SocketFactory } from '../src/socket.js'
+import type {
+  MediaFetcher,
+  QrSocket,
+  QrSocketEvent,
+  QrSocketEvents,
+  SocketFactory,
+} from '../src/socket.js'
 
 /**
  * A stand-in for a Baileys socket: tests drive it by emitting what
@@ -24,6 +30,9 @@ export class FakeSocket implements QrSocket {
   pairingRequests: string[] = []
   ended = false
   loggedOut = false
+  /** Re-upload requests (message ids); `reupload` answers them (null: the phone does not). */
+  reuploadRequests: string[] = []
+  reupload: ((id: string) => { directPath: string; url: string } | null) | null = null
   #failures: ('timeout' | 'forbidden')[] = []
 
   constructor(readonly auth: { creds: any; keys: any }) {}
@@ -79,6 +88,17 @@ export class FakeSocket implements QrSocket {
     return 'ABCD-EFGH'
   }
 
+  async updateMediaMessage(message: {
+    key: { remoteJid: string; id: string; fromMe: boolean }
+    message: Record<string, any>
+  }) {
+    this.reuploadRequests.push(message.key.id)
+    const fresh = this.reupload?.(message.key.id) ?? null
+    if (!fresh) throw Object.assign(new Error('Media re-upload timed out'), { statusCode: 408 })
+    const [field] = Object.keys(message.message)
+    return { ...message, message: { [field]: { ...message.message[field], ...fresh } } }
+  }
+
   async logout() {
     this.loggedOut = true
     this.close(401, 'Intentional Logout')
@@ -121,6 +141,68 @@ export function incoming(options: {
     pushName: options.pushName ?? 'Pat',
     messageTimestamp: options.timestamp ?? Math.floor(Date.now() / 1000),
     message: { conversation: options.text },
+  }
+}
+
+/**
+ * WhatsApp's media CDN, faked: serves bytes by direct path for the right
+ * media key; a path it does not know answers 410 like expired media.
+ */
+export class FakeMediaServer {
+  files = new Map<string, { bytes: Uint8Array; mediaKey: string }>()
+  fetches: string[] = []
+
+  serve(directPath: string, bytes: Uint8Array, mediaKey: string) {
+    this.files.set(directPath, { bytes, mediaKey })
+  }
+
+  expire(directPath: string) {
+    this.files.delete(directPath)
+  }
+
+  fetcher: MediaFetcher = async (source) => {
+    this.fetches.push(String(source.directPath))
+    const file = source.directPath ? this.files.get(source.directPath) : undefined
+    if (!file) {
+      throw Object.assign(new Error('Request failed with status code 410'), {
+        response: { status: 410 },
+      })
+    }
+    if (file.mediaKey !== source.mediaKey) throw new Error('bad decrypt')
+    return file.bytes
+  }
+}
+
+/** An incoming 1:1 attachment as Baileys shapes it (mediaKey as bytes). */
+export function incomingMedia(options: {
+  from: string
+  field: 'imageMessage' | 'documentMessage' | 'audioMessage' | 'videoMessage'
+  directPath: string
+  mediaKey: Uint8Array
+  mimetype: string
+  caption?: string
+  fileName?: string
+  id?: string
+}) {
+  return {
+    key: {
+      remoteJid: options.from,
+      fromMe: false,
+      id: options.id ?? `WA${randomBytes(6).toString('hex').toUpperCase()}`,
+    },
+    pushName: 'Pat',
+    messageTimestamp: Math.floor(Date.now() / 1000),
+    message: {
+      [options.field]: {
+        url: `https://mmg.whatsapp.net${options.directPath}`,
+        directPath: options.directPath,
+        mediaKey: options.mediaKey,
+        mimetype: options.mimetype,
+        fileLength: { low: 8, high: 0, unsigned: true, toString: () => '8' },
+        ...(options.caption ? { caption: options.caption } : {}),
+        ...(options.fileName ? { fileName: options.fileName } : {}),
+      },
+    },
   }
 }
 

@@ -414,11 +414,12 @@ test.group('QR connector: identity, ownership, pacing', (group) => {
       .orderBy('id')
     const byPhone = contacts.filter((row: any) => row.wa_id === '15553330001')
     assert.lengthOf(byPhone, 1)
-    assert.equal(byPhone[0].bsuid, 'lid:4242424242')
+    assert.equal(byPhone[0].lid, '4242424242')
+    assert.isNull(byPhone[0].bsuid)
     const messages = await messagesOf(channel.id)
     assert.lengthOf(new Set(messages.slice(0, 3).map((row: any) => row.contact_id)), 1)
     const shared = contacts.find((row: any) => row.wa_id === '15553330002')
-    assert.equal(shared.bsuid, 'lid:5151515151')
+    assert.equal(shared.lid, '5151515151')
   })
 
   test('one socket per number: a second worker waits, then takes over when the lease expires', async ({
