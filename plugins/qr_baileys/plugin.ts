@@ -91,8 +91,8 @@ async function ownChannel(ctx: PluginContext, publicId: string) {
 export default definePlugin({
   id: 'qr_baileys',
   name: 'WhatsApp QR connector',
-  version: '0.1.0',
-  host: '^1.1.0',
+  version: '0.2.0',
+  host: '^1.2.0',
   description:
     'Connect a WhatsApp number by scanning a QR code (unofficial WhatsApp Web protocol, Baileys).',
 
