@@ -92,6 +92,15 @@ export async function setPluginEnabled(pluginId: string, enabled: boolean) {
   await setEnabledOnPlatform(pluginId, enabled)
 }
 
+/**
+ * The channel driver registered under `name`, as core jobs get it (for a
+ * plugin's driver: behind the platform-enabled guard). SDK 1.2.
+ */
+export async function registeredChannelDriver(name: string): Promise<ChannelDriver> {
+  const { channelDrivers } = await import('#channels/registry')
+  return channelDrivers.get(name)
+}
+
 /** The plugin's context as the host built it (to call ctx methods in tests). */
 export async function pluginContext(pluginId: string) {
   const { pluginRegistry } = await import('#core/plugin_host/registry')

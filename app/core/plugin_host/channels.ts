@@ -7,6 +7,8 @@ import { quota } from '#core/services/quota'
 import { audit } from '#core/services/audit'
 import { tenancy } from '#core/tenancy/context'
 import type { PluginChannel, PluginChannelInput, PluginChannelLimit } from '#sdk/plugin'
+import { ChannelSendError, type ChannelDriver } from '#channels/driver'
+import { isEnabledOnPlatform } from '#core/plugin_host/state'
 
 /**
  * Channels created by plugins (`ctx.channels.create`): the host owns
@@ -26,6 +28,55 @@ export function registerPluginDriver(
 ) {
   driverOwners.set(driver, pluginId)
   if (limit) driverLimits.set(driver, { pluginId, limit })
+}
+
+/**
+ * What the channel registry holds for a plugin's driver: the driver behind
+ * a check of the plugin's platform state (cached a few seconds per
+ * process). While the super admin has the plugin disabled, in every
+ * process and without a restart, sends and media calls fail with
+ * `give_up` and the reason, read receipts and typing do nothing, and
+ * health reports `disconnected`; enabling it again restores the driver.
+ */
+export function guardPluginDriver(pluginId: string, driver: ChannelDriver): ChannelDriver {
+  const reason = () =>
+    `The plugin "${pluginId}" that provides channel driver "${driver.name}" is disabled on this platform.`
+  const enabled = () => isEnabledOnPlatform(pluginId)
+  const refuse = async () => {
+    if (!(await enabled())) throw new ChannelSendError(reason(), null, 'give_up')
+  }
+  return {
+    name: driver.name,
+    async send(credentials, message) {
+      await refuse()
+      return driver.send(credentials, message)
+    },
+    async markRead(credentials, providerMessageId) {
+      if (await enabled()) await driver.markRead(credentials, providerMessageId)
+    },
+    async typing(credentials, providerMessageId) {
+      if (await enabled()) await driver.typing(credentials, providerMessageId)
+    },
+    async uploadMedia(credentials, file) {
+      await refuse()
+      return driver.uploadMedia(credentials, file)
+    },
+    async downloadMedia(credentials, mediaId) {
+      await refuse()
+      return driver.downloadMedia(credentials, mediaId)
+    },
+    async health(credentials) {
+      if (await enabled()) return driver.health(credentials)
+      return {
+        status: 'disconnected',
+        displayPhoneNumber: null,
+        verifiedName: null,
+        qualityRating: null,
+        messagingLimit: null,
+        error: reason(),
+      }
+    },
+  }
 }
 
 function driversCountingAgainst(limit: PlanLimit): string[] {

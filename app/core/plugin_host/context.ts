@@ -14,7 +14,7 @@ import { channelDrivers } from '#channels/registry'
 import { SDK_VERSION } from '#sdk/version'
 import app from '@adonisjs/core/services/app'
 import env from '#start/env'
-import { registerPluginDriver } from '#core/plugin_host/channels'
+import { guardPluginDriver, registerPluginDriver } from '#core/plugin_host/channels'
 import { leaseStore } from '#core/plugin_host/locks'
 import type {
   CoreEventName,
@@ -188,7 +188,7 @@ export function createPluginContext(definition: PluginDefinition): PluginContext
     db: pluginDatabase(id, db.connection()),
     channels: {
       register(driver, options) {
-        channelDrivers.register(driver)
+        channelDrivers.register(guardPluginDriver(id, driver))
         registerPluginDriver(id, driver.name, options?.planLimit)
       },
       async create(input) {

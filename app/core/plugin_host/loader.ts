@@ -7,6 +7,7 @@ import { catalogSources, paymentGateways } from '#sdk/ports'
 import { channelDrivers } from '#channels/registry'
 import { pluginRegistry, type PluginRecord, type PluginRegistry } from '#core/plugin_host/registry'
 import { createPluginContext, guardedListener } from '#core/plugin_host/context'
+import { guardPluginDriver } from '#core/plugin_host/channels'
 
 /**
  * Loads the plugins listed in config/plugins.ts: validates each manifest,
@@ -269,7 +270,8 @@ export async function loadPlugins(
     }
     registry.set(record)
     try {
-      for (const driver of contributes.channelDrivers ?? []) channelDrivers.register(driver)
+      for (const driver of contributes.channelDrivers ?? [])
+        channelDrivers.register(guardPluginDriver(definition.id, driver))
       for (const gateway of contributes.paymentGateways ?? [])
         paymentGateways.register(gateway, definition.id)
       for (const source of contributes.catalogSources ?? [])
