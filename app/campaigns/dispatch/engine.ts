@@ -236,7 +236,10 @@ async function tierRoom(ctx: Context, wanted: number): Promise<number> {
   return 0
 }
 
-async function claim(ctx: Context, limit: number): Promise<{ token: string; rows: ClaimedRow[] }> {
+async function claim(
+  ctx: Context,
+  limit: number
+): Promise<{ token: string; rows: ClaimedRow[]; found: number }> {
   const token = claimToken()
   const { campaign } = ctx
   const ids = (
@@ -251,7 +254,7 @@ async function claim(ctx: Context, limit: number): Promise<{ token: string; rows
       .limit(limit)
       .select('id')
   ).map((row) => Number(row.id))
-  if (!ids.length) return { token, rows: [] }
+  if (!ids.length) return { token, rows: [], found: 0 }
   await db
     .from('campaign_recipients')
     .whereIn('id', ids)
@@ -270,6 +273,7 @@ async function claim(ctx: Context, limit: number): Promise<{ token: string; rows
     .select('id', 'contact_id', 'variant_id', 'attempts')
   return {
     token,
+    found: ids.length,
     rows: rows.map((row) => ({
       id: Number(row.id),
       contact_id: Number(row.contact_id),
@@ -567,7 +571,9 @@ async function laneLoop(
       const room = await tierRoom(ctx, dispatchSettings.batchSize)
       return room > 0 ? claim(ctx, room) : null
     })
-    if (!claimed || !claimed.rows.length) break
+    if (!claimed || !claimed.found) break
+    // Another lane or worker took these rows first: look again.
+    if (!claimed.rows.length) continue
     const { token, rows } = claimed
     const ready = await prepare(ctx, token, rows)
     const outcomes = await sendPaced(ctx, ready)
