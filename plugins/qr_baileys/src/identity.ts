@@ -7,8 +7,8 @@ import type { PluginContext } from '#sdk/index'
  * privacy id WhatsApp uses more and more). The plugin learns LID → phone
  * pairs (phone-number shares, contact syncs, messages that carry both)
  * in `qr_baileys_lids` and hands the inbox both identifiers: the phone
- * as `waId` and the LID as the contact's stable non-phone id
- * (`bsuid: "lid:<id>"`), so one person stays one contact.
+ * as `waId` and the LID as `lid` (stored in `contacts.lid`, SDK 1.2), so
+ * one person stays one contact.
  */
 const now = () => DateTime.utc().toFormat('yyyy-MM-dd HH:mm:ss')
 
