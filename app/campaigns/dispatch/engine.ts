@@ -80,6 +80,8 @@ type Context = {
   stop: string | null
   /** Held until (epoch ms) when a lane hit a wait that concerns the whole campaign. */
   holdUntil: number
+  /** The messaging limit is reached until (epoch ms): no new claims. */
+  tierUntil: number
   cap: { limit: number; wabaChannelIds: number[] } | null
   /** This round's send is the circuit breaker's half-open probe. */
   probe: boolean
@@ -174,6 +176,7 @@ async function loadContext(campaign: Campaign): Promise<Context | string> {
     deadline: Date.now() + dispatchSettings.sliceMs,
     stop: null,
     holdUntil: 0,
+    tierUntil: 0,
     cap,
     probe: false,
     breakerFailures: false,
@@ -232,7 +235,8 @@ async function tierRoom(ctx: Context, wanted: number): Promise<number> {
     .update({ due_at: sqlDateTime(until) })
   await setWaiting(ctx.campaign.id, 'messaging_limit', until)
   pushProgress(ctx.campaign.id)
-  ctx.holdUntil = Math.max(ctx.holdUntil, until.toMillis())
+  // Rows already claimed still go out; no new claims until the window frees.
+  ctx.tierUntil = Math.max(ctx.tierUntil, until.toMillis())
   return 0
 }
 
@@ -675,7 +679,8 @@ export async function runDispatch(
   if (ctx.stop) {
     return { state: 'stopped' }
   }
-  if (ctx.holdUntil > Date.now()) return { state: 'again', delayMs: ctx.holdUntil - Date.now() }
+  const holdUntil = Math.max(ctx.holdUntil, ctx.tierUntil)
+  if (holdUntil > Date.now()) return { state: 'again', delayMs: holdUntil - Date.now() }
   if (Date.now() >= ctx.deadline) return { state: 'again', delayMs: 0 }
   return settle(campaign)
 }
