@@ -51,6 +51,8 @@ export interface PacerStore {
   reserve(key: string, count: number, intervalUs: number, maxAheadUs: number): Promise<Reservation>
   /** Moves the next free slot to at least `delayUs` from now (slow down after a 130429). */
   pushBack(key: string, delayUs: number): Promise<void>
+  /** Forgets the key (the next slot is now). */
+  reset(key: string): Promise<void>
 }
 
 function plan(
@@ -88,6 +90,10 @@ export class MemoryPacerStore implements PacerStore {
   async pushBack(key: string, delayUs: number) {
     const until = nowUs() + delayUs
     if ((this.#tat.get(key) ?? 0) < until) this.#tat.set(key, until)
+  }
+
+  async reset(key: string) {
+    this.#tat.delete(key)
   }
 }
 
@@ -131,6 +137,10 @@ export class DatabasePacerStore implements PacerStore {
     await db.from('channel_pacer').where('key', key).where('tat_us', '<', until).update({
       tat_us: until,
     })
+  }
+
+  async reset(key: string) {
+    await db.from('channel_pacer').where('key', key).delete()
   }
 }
 
@@ -201,6 +211,11 @@ export class RedisPacerStore implements PacerStore {
   async pushBack(key: string, delayUs: number) {
     const redis = await this.#redis()
     await redis.eval(PUSH_SCRIPT, 1, this.prefix + key, Math.round(delayUs))
+  }
+
+  async reset(key: string) {
+    const redis = await this.#redis()
+    await redis.eval("return redis.call('DEL', KEYS[1])", 1, this.prefix + key)
   }
 }
 
@@ -275,6 +290,11 @@ export class ChannelPacer {
   /** Nobody sends on the channel for `ms` (a 130429 answer: slow down). */
   pushBack(channelId: string | number, ms: number) {
     return this.store.pushBack(this.key(channelId), ms * 1000)
+  }
+
+  /** Forgets the channel's pacing state. */
+  reset(channelId: string | number) {
+    return this.store.reset(this.key(channelId))
   }
 }
 

@@ -1,6 +1,8 @@
 import { ulid } from 'ulidx'
 import db from '@adonisjs/lucid/services/db'
 import Channel from '#channels/models/channel'
+import { circuitBreaker } from '#channels/circuit_breaker'
+import { channelPacer } from '#channels/pacer'
 import Campaign, { EMPTY_AUDIENCE } from '#campaigns/models/campaign'
 import CampaignVariant from '#campaigns/models/campaign_variant'
 import MessageTemplate from '#templates/models/message_template'
@@ -43,7 +45,7 @@ export async function makeChannel(
   workspace: Workspace,
   options: { phoneNumberId: string; wabaId: string; mps?: number; messagingLimit?: string | null }
 ) {
-  return tenancy.run(workspace.id, () =>
+  const channel = await tenancy.run(workspace.id, () =>
     Channel.create({
       driver: 'meta_cloud',
       name: unique('Campaign line'),
@@ -57,6 +59,11 @@ export async function makeChannel(
         options.messagingLimit === undefined ? 'TIER_UNLIMITED' : options.messagingLimit,
     })
   )
+  // Channel ids repeat across runs on a fresh database, while breaker and
+  // pacer state in Redis outlive it: start from a clean slate.
+  await circuitBreaker.store.reset(String(channel.id))
+  await channelPacer.reset(channel.id)
+  return channel
 }
 
 /** Inserts `count` contacts and their pending recipient rows. */
