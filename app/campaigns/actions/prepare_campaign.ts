@@ -15,6 +15,7 @@ import { categoryOf, variantsOf } from '#campaigns/services/content'
 import { localDueAt } from '#campaigns/services/recurrence'
 import { campaignSettings } from '#campaigns/services/settings'
 import { notifyCampaign } from '#campaigns/services/notify'
+import { insertIgnoring } from '#campaigns/services/bulk_insert'
 
 /**
  * Freezes a campaign's audience into `campaign_recipients` and hands it to
@@ -152,14 +153,7 @@ export async function prepareCampaign(
       sendable++
     }
     total += rows.length
-    if (rows.length) {
-      await db
-        .knexQuery()
-        .table('campaign_recipients')
-        .insert(rows)
-        .onConflict(['campaign_id', 'contact_id'])
-        .ignore()
-    }
+    await insertIgnoring('campaign_recipients', rows, ['campaign_id', 'contact_id'])
     await broadcast(campaign.workspaceId, `campaigns/${campaign.publicId}`, {
       status: 'preparing',
       prepared: total,

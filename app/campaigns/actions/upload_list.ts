@@ -8,6 +8,7 @@ import { quota } from '#core/services/quota'
 import { tenancy } from '#core/tenancy/context'
 import { sqlDateTime } from '#core/helpers/sql_time'
 import { normalizePhone } from '#contacts/services/phone'
+import { insertIgnoring } from '#campaigns/services/bulk_insert'
 import '#contacts/services/usage'
 import type Campaign from '#campaigns/models/campaign'
 
@@ -116,22 +117,19 @@ export async function uploadList(
   const now = sqlDateTime()
   for (let start = 0; start < unknown.length; start += CHUNK) {
     const chunk = unknown.slice(start, start + CHUNK)
-    await db
-      .knexQuery()
-      .table('contacts')
-      .insert(
-        chunk.map((phone) => ({
-          workspace_id: workspaceId,
-          public_id: ulid(),
-          phone,
-          country: countryOf(phone),
-          source: 'campaign_list',
-          created_at: now,
-          updated_at: now,
-        }))
-      )
-      .onConflict(['workspace_id', 'phone'])
-      .ignore()
+    await insertIgnoring(
+      'contacts',
+      chunk.map((phone) => ({
+        workspace_id: workspaceId,
+        public_id: ulid(),
+        phone,
+        country: countryOf(phone),
+        source: 'campaign_list',
+        created_at: now,
+        updated_at: now,
+      })),
+      ['workspace_id', 'phone']
+    )
     const rows = await db
       .from('contacts')
       .select('id', 'phone')
@@ -143,18 +141,15 @@ export async function uploadList(
   await db.from('campaign_list_members').where('campaign_id', campaign.id).delete()
   const ids = [...idOf.values()]
   for (let start = 0; start < ids.length; start += CHUNK) {
-    await db
-      .knexQuery()
-      .table('campaign_list_members')
-      .insert(
-        ids.slice(start, start + CHUNK).map((contactId) => ({
-          workspace_id: workspaceId,
-          campaign_id: campaign.id,
-          contact_id: contactId,
-        }))
-      )
-      .onConflict(['campaign_id', 'contact_id'])
-      .ignore()
+    await insertIgnoring(
+      'campaign_list_members',
+      ids.slice(start, start + CHUNK).map((contactId) => ({
+        workspace_id: workspaceId,
+        campaign_id: campaign.id,
+        contact_id: contactId,
+      })),
+      ['campaign_id', 'contact_id']
+    )
   }
   if (!campaign.audience.include.list) {
     campaign.audience = {

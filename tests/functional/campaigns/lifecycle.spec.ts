@@ -598,4 +598,40 @@ test.group('Campaigns: approval, failures, export', () => {
     )
     assert.isUndefined(other.body().items.find((entry: any) => entry.source === 'campaign'))
   })
+
+  test('an audience larger than one page is frozen completely (1,500 contacts)', async ({
+    client,
+    assert,
+  }) => {
+    const { workspace, owner, channel } = await setup(0)
+    const utility = await approvedTemplate(workspace, { name: 'order_update', category: 'UTILITY' })
+    const stamp = DateTime.utc().toFormat('yyyy-LL-dd HH:mm:ss')
+    const rows = Array.from({ length: 1500 }, (_, index) => ({
+      workspace_id: workspace.id,
+      public_id: `01BULK${String(index).padStart(20, '0')}`,
+      phone: `+9198800${String(index).padStart(5, '0')}`,
+      source: 'import',
+      created_at: stamp,
+      updated_at: stamp,
+    }))
+    for (let start = 0; start < rows.length; start += 250) {
+      await db.table('contacts').multiInsert(rows.slice(start, start + 250))
+    }
+    const id = await draft(
+      client,
+      workspace,
+      owner,
+      draftPayload({ channel: channel.publicId, template: utility.publicId, allContacts: true })
+    )
+    await prepareNow(workspace, id)
+    const campaign = await find(workspace, id)
+    assert.equal(campaign.status, 'running')
+    assert.equal(campaign.totalCount, 1500)
+    const [count] = await db
+      .from('campaign_recipients')
+      .where('campaign_id', campaign.id)
+      .where('status', 'pending')
+      .count('* as total')
+    assert.equal(Number(count.total), 1500)
+  })
 })
