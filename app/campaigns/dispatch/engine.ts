@@ -15,6 +15,7 @@ import { sqlDateTime, fromStored } from '#core/helpers/sql_time'
 import { buildSendComponents, resolveValues, templateVariables } from '#templates/services/render'
 import type { TemplateVariable } from '#templates/services/render'
 import { contactValuesFor } from '#templates/services/contact_values'
+import { approvedTemplateById, TemplateNotApprovedException } from '#templates/services/guard'
 import { campaignMps, dispatchSettings, parseMessagingLimit } from '#campaigns/dispatch/settings'
 import {
   bumpCounters,
@@ -133,17 +134,22 @@ export async function reconcileStaleSending(campaign: Campaign): Promise<number>
   return Number(reset)
 }
 
-async function loadContext(campaign: Campaign): Promise<Context | string> {
+async function loadContext(campaign: Campaign): Promise<Context | string | { pause: string }> {
   if (!campaign.channelId) return 'The campaign has no channel.'
   const channel = await Channel.find(campaign.channelId)
   if (!channel) return 'The campaign’s channel was deleted.'
   const variantRows = await CampaignVariant.query().where('campaign_id', campaign.id)
   const variants = new Map<number, VariantPlan>()
   for (const variant of variantRows) {
-    const template = await MessageTemplate.find(variant.templateId)
-    if (!template) return `The template of variant ${variant.label} was deleted.`
-    if (template.status !== 'APPROVED') {
-      return `The template “${template.name}” (${template.language}) is ${template.status}, not approved.`
+    let template: MessageTemplate
+    try {
+      // The guard every send path uses: APPROVED, or the reason why not.
+      template = await approvedTemplateById(variant.templateId, { fresh: true })
+    } catch (error) {
+      if (!(error instanceof TemplateNotApprovedException)) throw error
+      const stored = await MessageTemplate.find(variant.templateId)
+      // Paused by Meta: the campaign waits for the owner, it does not fail.
+      return stored?.status === 'PAUSED' ? { pause: error.message } : error.message
     }
     variants.set(variant.id, {
       id: variant.id,
@@ -668,6 +674,10 @@ export async function runDispatch(
   const loaded = await loadContext(campaign)
   if (typeof loaded === 'string') {
     await failCampaign(campaign, loaded)
+    return { state: 'stopped' }
+  }
+  if ('pause' in loaded) {
+    await pauseWithReason(campaign, loaded.pause)
     return { state: 'stopped' }
   }
   const ctx = loaded

@@ -596,12 +596,24 @@ test.group('Campaign dispatch', (group) => {
     await tenancy.run(f.workspace.id, () => runDispatch(f.campaign.id))
     const campaign = await reload(f)
     assert.equal(campaign.status, 'failed')
-    assert.match(campaign.failureReason ?? '', /DISABLED/)
+    assert.match(campaign.failureReason ?? '', /disabled/i)
     assert.lengthOf(sendsOf(f.phoneNumberId), 0)
     const note = await tenancy.run(f.workspace.id, () =>
       Notification.query().where('user_id', f.owner.id).where('type', 'campaign.failed').first()
     )
     assert.exists(note)
+  })
+
+  test('a template paused by Meta pauses the campaign (it does not fail)', async ({ assert }) => {
+    const f = await fixture(2)
+    await db.from('message_templates').where('id', f.template.id).update({ status: 'PAUSED' })
+    const outcome = await tenancy.run(f.workspace.id, () => runDispatch(f.campaign.id))
+    assert.equal(outcome.state, 'stopped')
+    const campaign = await reload(f)
+    assert.equal(campaign.status, 'paused')
+    assert.match(campaign.failureReason ?? '', /paused/i)
+    assert.deepEqual(await statusCounts(f.campaign), { pending: 2 })
+    assert.lengthOf(sendsOf(f.phoneNumberId), 0)
   })
 
   test('startCampaignDispatch is idempotent: one queued job', async ({ assert }) => {
