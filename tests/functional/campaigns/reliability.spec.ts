@@ -133,6 +133,20 @@ test.group('Campaign dispatch survives SIGKILL', (group) => {
         'the campaign to complete'
       )
       await simulator.idle()
+      // The last worker also applies the 20,000 status webhooks; later specs'
+      // drainQueue() would otherwise inherit that backlog (and time out).
+      await waitFor(
+        async () => {
+          const row = await db
+            .from('webhook_events')
+            .where('status', 'pending')
+            .count('* as n')
+            .first()
+          return Number(row?.n ?? 0) === 0
+        },
+        120_000,
+        'the webhook backlog to be applied'
+      )
 
       const all = sends()
       const perRecipient = new Map<string, number>()
