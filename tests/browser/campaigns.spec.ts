@@ -138,6 +138,7 @@ test.group('Campaigns in the browser', () => {
       await page.locator('[data-test="preview-show"]').click()
       const preview = page.locator('[data-test="campaign-preview"]')
       await preview.getByText(/Hello (Asha|Bilal|Chen), our spring sale starts today!/).waitFor()
+      await page.screenshot({ path: `${screenshots}/campaigns_content.png`, fullPage: true })
       await page.locator('[data-test="wizard-next"]').click()
 
       await page.locator('[data-test="schedule-now"]').check()
@@ -158,6 +159,9 @@ test.group('Campaigns in the browser', () => {
         .waitFor({ timeout: 30_000 })
       await page.locator('[data-test="tile-sent"]').getByText('3').waitFor({ timeout: 10_000 })
       await page.screenshot({ path: `${screenshots}/campaigns_report.png`, fullPage: true })
+      await page.goto(`${base}/w/${workspace.slug}/campaigns`)
+      await page.locator('[data-test="campaign-row"]', { hasText: 'Spring sale' }).waitFor()
+      await page.screenshot({ path: `${screenshots}/campaigns_list.png`, fullPage: true })
 
       const campaign = await tenancy.run(workspace.id, () =>
         Campaign.query().where('name', 'Spring sale').firstOrFail()
@@ -181,4 +185,78 @@ test.group('Campaigns in the browser', () => {
       await simulator.stop()
     }
   }).timeout(120_000)
+
+  test('calendar (keyboard navigation) and settings render and save', async ({
+    assert,
+    browser,
+  }) => {
+    const screenshots = app.makePath('tmp/screenshots')
+    const number = { phoneNumberId: randomDigits('58', 15), wabaId: randomDigits('68', 15) }
+    const { workspace, owner, channel } = await pickerWorkspace(number)
+    const at = DateTime.utc().plus({ days: 2 }).set({ hour: 12, minute: 0 })
+    await tenancy.run(workspace.id, () =>
+      Campaign.create({
+        name: 'Weekend promo',
+        status: 'scheduled',
+        channelId: channel.id,
+        audience: {
+          include: { segments: [], tags: [], list: false, allContacts: true },
+          exclude: { segments: [], tags: [] },
+        },
+        sendAt: at,
+        timezone: 'UTC',
+        replyWindowHours: 72,
+        createdBy: owner.id,
+      })
+    )
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const errors: string[] = []
+    try {
+      const page = await context.newPage()
+      page.on('pageerror', (error) => {
+        if (!/WebSocket/.test(error.message)) errors.push(error.message)
+      })
+      const base = `http://127.0.0.1:${process.env.PORT}`
+      await page.goto(`${base}/login`)
+      await page.locator('[data-test="login-email"]').fill(owner.email)
+      await page.locator('[data-test="login-password"]').fill(PASSWORD)
+      await page.locator('[data-test="submit"]').click()
+      await page.waitForURL(/\/w\//)
+
+      await page.goto(
+        `${base}/w/${workspace.slug}/campaigns/calendar?month=${at.toFormat('yyyy-LL')}`
+      )
+      await page.locator('[data-test="calendar-entry"]', { hasText: 'Weekend promo' }).waitFor()
+      const first = page.locator('[data-test="calendar-grid"] [data-day="1"]')
+      await first.focus()
+      await page.keyboard.press('ArrowRight')
+      assert.equal(
+        await page.evaluate(() =>
+          (globalThis as any).document.activeElement?.getAttribute('data-day')
+        ),
+        '2'
+      )
+      await page.keyboard.press('ArrowDown')
+      assert.equal(
+        await page.evaluate(() =>
+          (globalThis as any).document.activeElement?.getAttribute('data-day')
+        ),
+        '9'
+      )
+      await page.screenshot({ path: `${screenshots}/campaigns_calendar.png`, fullPage: true })
+
+      await page.goto(`${base}/w/${workspace.slug}/campaigns/settings`)
+      await page.locator('[data-test="settings-approval"]').check()
+      await page.locator('[data-test="settings-save"]').click()
+      await page.getByText('Campaign settings saved.').waitFor()
+      const saved = await tenancy.run(workspace.id, async () => {
+        const { campaignSettings } = await import('#campaigns/services/settings')
+        return campaignSettings()
+      })
+      assert.isTrue(saved.approvalRequired)
+      assert.deepEqual(errors, [])
+    } finally {
+      await context.close()
+    }
+  })
 })

@@ -634,4 +634,100 @@ test.group('Campaigns: approval, failures, export', () => {
       .count('* as total')
     assert.equal(Number(count.total), 1500)
   })
+
+  test('calendar shows scheduled campaigns and recurring occurrences; settings need settings.workspace', async ({
+    client,
+    assert,
+  }) => {
+    const { workspace, owner, template, channel } = await setup(1)
+    const marketer = await makeUser()
+    await addMember(workspace, marketer, 'marketing')
+    const at = DateTime.utc()
+      .plus({ days: 3 })
+      .set({ hour: 9, minute: 0, second: 0, millisecond: 0 })
+    const once = await draft(
+      client,
+      workspace,
+      owner,
+      draftPayload({
+        name: 'Once',
+        channel: channel.publicId,
+        template: template.publicId,
+        allContacts: true,
+        schedule: { mode: 'later', sendAt: at.toISO(), timezone: 'UTC' },
+      })
+    )
+    await api(client, 'post', `/w/${workspace.slug}/campaigns/${once}/send`, owner)
+    const weekly = await draft(
+      client,
+      workspace,
+      owner,
+      draftPayload({
+        name: 'Weekly',
+        channel: channel.publicId,
+        template: template.publicId,
+        allContacts: true,
+        schedule: {
+          mode: 'later',
+          sendAt: at.toISO(),
+          timezone: 'UTC',
+          recurrence: { freq: 'weekly', interval: 1 },
+        },
+      })
+    )
+    await api(client, 'post', `/w/${workspace.slug}/campaigns/${weekly}/send`, owner)
+
+    const month = at.toFormat('yyyy-LL')
+    const page = await client
+      .get(`/w/${workspace.slug}/campaigns/calendar?month=${month}`)
+      .loginAs(owner)
+      .withInertia()
+    page.assertInertiaComponent('campaigns/calendar')
+    const entries = page.inertiaProps.entries as { name: string; at: string; recurring: boolean }[]
+    const onceEntry = entries.find((entry) => entry.name === 'Once')!
+    assert.equal(onceEntry.at, at.toISO())
+    const weeklyDates = entries.filter((entry) => entry.name === 'Weekly').map((entry) => entry.at)
+    assert.isAtLeast(weeklyDates.length, 1)
+    assert.isTrue(weeklyDates.every((iso) => iso.startsWith(month)))
+    assert.isTrue(weeklyDates.every((iso) => DateTime.fromISO(iso).toUTC().weekday === at.weekday))
+
+    const forbidden = await api(
+      client,
+      'put',
+      `/w/${workspace.slug}/campaigns/settings`,
+      marketer
+    ).json({
+      approvalRequired: true,
+      frequencyCapHours: 12,
+      replyWindowHours: 48,
+    })
+    forbidden.assertStatus(403)
+    const saved = await api(client, 'put', `/w/${workspace.slug}/campaigns/settings`, owner).json({
+      approvalRequired: true,
+      frequencyCapHours: 12,
+      replyWindowHours: 48,
+    })
+    saved.assertStatus(200)
+    assert.deepEqual(saved.body(), {
+      approvalRequired: true,
+      frequencyCapHours: 12,
+      replyWindowHours: 48,
+    })
+    // New campaigns take the reply window of the settings.
+    const next = await draft(
+      client,
+      workspace,
+      owner,
+      draftPayload({ channel: channel.publicId, template: template.publicId, allContacts: true })
+    )
+    assert.equal((await find(workspace, next)).replyWindowHours, 48)
+    const invalid = await api(client, 'put', `/w/${workspace.slug}/campaigns/settings`, owner).json(
+      {
+        approvalRequired: true,
+        frequencyCapHours: -1,
+        replyWindowHours: 48,
+      }
+    )
+    invalid.assertStatus(422)
+  })
 })
