@@ -8,6 +8,7 @@ import { sqlDateTime } from '#core/helpers/sql_time'
 import { queue } from '#core/queue/main'
 import { broadcast } from '#core/realtime'
 import Campaign from '#campaigns/models/campaign'
+import { TemplateNotApprovedException, approvedTemplateById } from '#templates/services/guard'
 import { startCampaignDispatch } from '#campaigns/dispatch/control'
 import { classifiedAudience, type AudienceContact } from '#campaigns/services/audience'
 import { Allocator, shuffleByHash } from '#campaigns/services/allocation'
@@ -41,6 +42,7 @@ export type FailureCode =
   | 'E_CHANNEL_DISCONNECTED'
   | 'E_NO_CONTENT'
   | 'E_TEMPLATE_NOT_APPROVED'
+  | 'E_TEMPLATE_OTHER_ACCOUNT'
   | 'E_NO_RECIPIENTS'
 
 /** Queues the preparation (big audiences take seconds: never on the request path). */
@@ -78,9 +80,17 @@ async function startBlocker(
   if (channel.status === 'disconnected')
     return { code: 'E_CHANNEL_DISCONNECTED', detail: channel.name }
   if (!variants.length) return { code: 'E_NO_CONTENT' }
-  for (const { template } of variants) {
-    if (!template || template.status !== 'APPROVED') {
-      return { code: 'E_TEMPLATE_NOT_APPROVED', detail: template?.name ?? '' }
+  for (const { variant, template } of variants) {
+    try {
+      // The guard every sender uses, read fresh: Meta may have paused it since.
+      await approvedTemplateById(variant.templateId, { fresh: true })
+    } catch (error) {
+      if (!(error instanceof TemplateNotApprovedException)) throw error
+      const status = template ? ` (${template.status})` : ''
+      return { code: 'E_TEMPLATE_NOT_APPROVED', detail: `${template?.name ?? ''}${status}` }
+    }
+    if (channel.wabaId && template && template.wabaId !== channel.wabaId) {
+      return { code: 'E_TEMPLATE_OTHER_ACCOUNT', detail: template.name }
     }
   }
   return null

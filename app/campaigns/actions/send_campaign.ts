@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon'
 import type { MemberActor } from '#core/authorization'
+import Channel from '#channels/models/channel'
 import { audit } from '#core/services/audit'
 import { broadcast } from '#core/realtime'
 import Campaign from '#campaigns/models/campaign'
@@ -32,6 +33,7 @@ export async function assertReady(campaign: Campaign, now = DateTime.utc()) {
     errors.push({ field: 'audience', key: 'audience_required' })
   }
   const variants = await variantsOf(campaign)
+  const channel = campaign.channelId ? await Channel.find(campaign.channelId) : null
   if (!variants.length) errors.push({ field: 'variants', key: 'template_required' })
   variants.forEach((entry, index) => {
     if (entry.template?.status !== 'APPROVED') {
@@ -39,6 +41,13 @@ export async function assertReady(campaign: Campaign, now = DateTime.utc()) {
         field: `variants.${index}.template`,
         key: 'template_not_approved',
         params: { name: entry.template?.name ?? '' },
+      })
+    }
+    if (channel?.wabaId && entry.template && entry.template.wabaId !== channel.wabaId) {
+      errors.push({
+        field: `variants.${index}.template`,
+        key: 'template_other_account',
+        params: { name: entry.template.name },
       })
     }
     const unmapped = unmappedVariables(entry)

@@ -482,6 +482,20 @@ test.group('Campaigns: approval, failures, export', () => {
     assert.equal(none.status, 'failed')
     assert.equal(none.failureReason, 'E_NO_RECIPIENTS')
     assert.equal(none.skippedCount, 2)
+
+    // A template of another WhatsApp Business Account than the sending number.
+    await db.from('channels').where('id', channel.id).update({ waba_id: 'waba-elsewhere' })
+    const other = await draft(
+      client,
+      workspace,
+      owner,
+      draftPayload({ channel: channel.publicId, template: fresh.publicId, allContacts: true })
+    )
+    const refused = await api(client, 'post', `/w/${workspace.slug}/campaigns/${other}/send`, owner)
+    refused.assertStatus(422)
+    assert.equal(refused.body().errors[0].rule, 'template_other_account')
+    await prepareNow(workspace, other)
+    assert.match((await find(workspace, other)).failureReason!, /^E_TEMPLATE_OTHER_ACCOUNT/)
   })
 
   test('CSV export streams every recipient with status and reason', async ({ client, assert }) => {
