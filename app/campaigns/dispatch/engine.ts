@@ -22,6 +22,7 @@ import {
   notifyCreator,
   pushListChanged,
   pushProgress,
+  recountCounters,
   setWaiting,
 } from '#campaigns/dispatch/progress'
 import { applyRecipientError, type RecipientRef } from '#campaigns/dispatch/outcomes'
@@ -737,6 +738,7 @@ export async function completeCampaign(campaign: Campaign) {
       updated_at: nowSql(),
     })
   if (!Number(updated)) return
+  await recountCounters(campaign.id)
   await campaign.refresh()
   pushProgress(campaign.id, true)
   await pushListChanged(campaign)

@@ -180,6 +180,46 @@ export async function bumpCounters(
   pushProgress(campaignId)
 }
 
+/**
+ * Sets the campaign's and its variants' counters from the recipient rows.
+ * The live counters are bumped after each row update, not in the same
+ * statement, so a worker killed between the two leaves them a little
+ * short; the rows are the truth, and a finished campaign reports them.
+ */
+export async function recountCounters(campaignId: number) {
+  const rows = await db
+    .from('campaign_recipients')
+    .where('campaign_id', campaignId)
+    .groupBy('variant_id')
+    .select('variant_id')
+    .select(
+      db.raw(
+        `SUM(CASE WHEN status IN ('sent', 'delivered', 'read') THEN 1 ELSE 0 END) AS sent_count,
+         SUM(CASE WHEN status IN ('delivered', 'read') THEN 1 ELSE 0 END) AS delivered_count,
+         SUM(CASE WHEN status = 'read' THEN 1 ELSE 0 END) AS read_count,
+         SUM(CASE WHEN replied_at IS NOT NULL THEN 1 ELSE 0 END) AS replied_count,
+         SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed_count,
+         SUM(CASE WHEN status = 'skipped' THEN 1 ELSE 0 END) AS skipped_count`
+      )
+    )
+  const columns = ['sent', 'delivered', 'read', 'replied', 'failed'] as const
+  const total: Record<string, number> = { skipped_count: 0 }
+  for (const column of columns) total[`${column}_count`] = 0
+  for (const row of rows) {
+    const values: Record<string, number> = {}
+    for (const column of columns) {
+      const n = Number(row[`${column}_count`] ?? 0)
+      values[`${column}_count`] = n
+      total[`${column}_count`] += n
+    }
+    total.skipped_count += Number(row.skipped_count ?? 0)
+    if (row.variant_id) {
+      await db.from('campaign_variants').where('id', row.variant_id).update(values)
+    }
+  }
+  await db.from('campaigns').where('id', campaignId).update(total)
+}
+
 /** Sets (or clears, with null) why a running campaign is holding its sends. */
 export async function setWaiting(
   campaignId: number,
