@@ -113,6 +113,7 @@ export async function listCampaigns(filters: { status?: string; q?: string; page
 
 export type TemplateOption = {
   id: string
+  wabaId: string
   name: string
   language: string
   category: string
@@ -135,11 +136,13 @@ export async function wizardCatalog() {
       name: channel.name,
       phone: channel.displayPhoneNumber,
       status: channel.status,
+      wabaId: channel.wabaId,
     })),
     segments: segments.map((segment) => ({ id: segment.publicId, name: segment.name })),
     tags: tags.map((tag) => ({ id: tag.publicId, name: tag.name })),
     templates: templates.map((template): TemplateOption => ({
       id: template.publicId,
+      wabaId: template.wabaId,
       name: template.name,
       language: template.language,
       category: template.category,

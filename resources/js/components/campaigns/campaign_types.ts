@@ -80,6 +80,7 @@ export type CampaignForm = {
 
 export type TemplateOption = {
   id: string
+  wabaId: string
   name: string
   language: string
   category: string
@@ -88,7 +89,13 @@ export type TemplateOption = {
 }
 
 export type WizardCatalog = {
-  channels: { id: string; name: string; phone: string | null; status: string }[]
+  channels: {
+    id: string
+    name: string
+    phone: string | null
+    status: string
+    wabaId: string | null
+  }[]
   segments: { id: string; name: string }[]
   tags: { id: string; name: string }[]
   templates: TemplateOption[]
