@@ -55,6 +55,13 @@ export const runnerHooks: Required<Pick<Config, 'setup' | 'teardown'>> = {
 
 export const configureSuite: Config['configureSuite'] = (suite) => {
   if (['browser', 'functional', 'e2e'].includes(suite.name)) {
+    // A group's unfinished campaigns must not leave jobs for the next group's drains.
+    suite.onGroup((group) =>
+      group.teardown(async () => {
+        const { forgetCampaignWork } = await import('#tests/helpers/queue')
+        await forgetCampaignWork()
+      })
+    )
     return suite.setup(() => testUtils.httpServer().start())
   }
 }

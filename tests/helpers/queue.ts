@@ -49,3 +49,31 @@ export async function drainQueue(options: { timeoutMs?: number; except?: string[
     await worker.close()
   }
 }
+
+/**
+ * Campaign work a spec leaves behind keeps jobs alive: a campaign still
+ * running (waiting for a tier window or recipients due hours later) re-arms
+ * its dispatch job, and an A/B test keeps a winner job due in hours. Every
+ * later `drainQueue()` would wait for them and time out, so tests/bootstrap.ts
+ * runs this after each group: unfinished campaigns are cancelled and their
+ * jobs dropped (the recurring sweeps are left alone).
+ */
+export async function forgetCampaignWork() {
+  await db
+    .from('campaigns')
+    .whereIn('status', [
+      'running',
+      'paused',
+      'preparing',
+      'scheduled',
+      'recurring',
+      'awaiting_approval',
+    ])
+    .update({ status: 'cancelled' })
+  await db
+    .from('jobs')
+    .where('name', 'like', 'campaigns.%')
+    .whereIn('status', ['waiting', 'active'])
+    .whereNotIn('name', recurringJobNames())
+    .delete()
+}
