@@ -15,6 +15,7 @@ import { sqlDateTime, fromStored } from '#core/helpers/sql_time'
 import { buildSendComponents, resolveValues, templateVariables } from '#templates/services/render'
 import type { TemplateVariable } from '#templates/services/render'
 import { contactValuesFor } from '#templates/services/contact_values'
+import { consentStates } from '#contacts/services/consent'
 import { approvedTemplateById, TemplateNotApprovedException } from '#templates/services/guard'
 import { campaignMps, dispatchSettings, parseMessagingLimit } from '#campaigns/dispatch/settings'
 import {
@@ -297,15 +298,39 @@ async function claim(
 type Addressed = ClaimedRow & { to: string; components: Record<string, unknown>[] }
 
 /** Builds each message; recipients that cannot be addressed fail now with the reason. */
+/**
+ * Consent is asked again at send time: the audience was frozen with the
+ * consent of that moment, and a STOP (or Meta's user_preferences) can
+ * arrive in between (tier windows, local times, an A/B rest phase hours
+ * later). Marketing templates need no marketing opt-out in effect, the
+ * others no utility opt-out.
+ */
+async function optedOut(ctx: Context, rows: ClaimedRow[]): Promise<Set<number>> {
+  const byScope = { marketing: [] as number[], utility: [] as number[] }
+  for (const row of rows) {
+    const category = ctx.variants.get(row.variant_id)?.template.category
+    if (category) byScope[category === 'MARKETING' ? 'marketing' : 'utility'].push(row.contact_id)
+  }
+  const out = new Set<number>()
+  for (const scope of ['marketing', 'utility'] as const) {
+    if (!byScope[scope].length) continue
+    for (const [id, state] of await consentStates(byScope[scope], scope)) {
+      if (state === 'opted_out') out.add(id)
+    }
+  }
+  return out
+}
+
 async function prepare(ctx: Context, token: string, rows: ClaimedRow[]): Promise<Addressed[]> {
   const contactIds = rows.map((row) => row.contact_id)
-  const [values, addresses] = await Promise.all([
+  const [values, addresses, withdrawn] = await Promise.all([
     contactValuesFor(contactIds),
     db
       .from('contacts')
       .whereIn('id', contactIds)
       .where('workspace_id', ctx.campaign.workspaceId)
       .select('id', 'wa_id', 'bsuid', 'phone'),
+    optedOut(ctx, rows),
   ])
   const addressOf = new Map(
     addresses.map((row) => [Number(row.id), (row.wa_id ?? row.bsuid ?? row.phone) as string | null])
@@ -328,6 +353,14 @@ async function prepare(ctx: Context, token: string, rows: ClaimedRow[]): Promise
         kind: 'fail',
         code: null,
         reason: 'The contact has neither a WhatsApp number nor a WhatsApp user id.',
+      })
+      continue
+    }
+    if (withdrawn.has(row.contact_id)) {
+      await applyRecipientError(ctx.campaign, ctx.channel, ref, {
+        kind: 'skip',
+        code: null,
+        reason: 'The contact opted out after the audience was prepared.',
       })
       continue
     }

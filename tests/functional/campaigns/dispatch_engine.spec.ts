@@ -5,6 +5,7 @@ import db from '@adonisjs/lucid/services/db'
 import Campaign from '#campaigns/models/campaign'
 import Notification from '#core/models/notification'
 import ConsentEvent from '#contacts/models/consent_event'
+import { recordConsent } from '#contacts/services/consent'
 import { tenancy } from '#core/tenancy/context'
 import { createMetaSimulator, type MetaSimulator } from '#channels/simulator/index'
 import { circuitBreaker } from '#channels/circuit_breaker'
@@ -342,6 +343,36 @@ test.group('Campaign dispatch', (group) => {
     assert.equal(events[0].event, 'opt_out')
     assert.equal(events[0].scope, 'marketing')
     assert.equal(events[0].source, 'error_131050')
+  })
+
+  test('a contact who opts out after preparation is skipped at send time, with the reason', async ({
+    assert,
+  }) => {
+    const f = await fixture(3)
+    await tenancy.run(f.workspace.id, () =>
+      recordConsent({
+        contactId: f.contactIds[1],
+        event: 'opt_out',
+        scope: 'marketing',
+        source: 'keyword',
+      })
+    )
+    await start(f)
+    const rows = await recipientsOf(f.campaign)
+    const skipped = rows.filter((row) => row.status === 'skipped')
+    assert.lengthOf(skipped, 1)
+    assert.equal(Number(skipped[0].contact_id), f.contactIds[1])
+    assert.match(String(skipped[0].error_reason), /opted out/)
+    const skippedRow = skipped[0]
+    assert.sameMembers(
+      sendsOf(f.phoneNumberId).map((sent) => sent.callbackData),
+      rows.filter((row) => row.id !== skippedRow.id).map((row) => `cr:${row.id}`)
+    )
+    assert.notInclude(
+      sendsOf(f.phoneNumberId).map((sent) => sent.waId),
+      f.waIds.get(f.contactIds[1])!
+    )
+    assert.equal((await reload(f)).skippedCount, 1)
   })
 
   test('131049 waits at least 24 hours; it is not retried sooner', async ({ assert }) => {
