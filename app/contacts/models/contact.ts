@@ -4,7 +4,15 @@ import { BaseModel, column } from '@adonisjs/lucid/orm'
 import { withTenancy } from '#core/tenancy/with_tenancy'
 import { withPublicId } from '#core/helpers/with_public_id'
 
-export const CONTACT_SOURCES = ['manual', 'inbound', 'import', 'api', 'widget', 'merge'] as const
+export const CONTACT_SOURCES = [
+  'manual',
+  'inbound',
+  'import',
+  'api',
+  'widget',
+  'merge',
+  'campaign_list',
+] as const
 export type ContactSource = (typeof CONTACT_SOURCES)[number]
 
 /**
