@@ -93,8 +93,8 @@ test.group('Campaigns: scheduling (fake clock)', () => {
     const jobs = await db
       .from('jobs')
       .where('name', 'campaigns.prepare')
-      .where('unique_key', 'like', '%')
-    assert.isAtLeast(jobs.length, 1)
+      .where('unique_key', 'like', `%campaigns.prepare:${(await find(workspace, id)).id}`)
+    assert.lengthOf(jobs, 1)
 
     await drainQueue({ timeoutMs: 30_000, except: ['campaigns.pick_winner'] })
     const campaign = await find(workspace, id)
