@@ -243,8 +243,82 @@ export function slotIntervalUs(mps: number): number {
 export const sleep = (ms: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)))
 
+/**
+ * The limit where Meta counts it, by construction, for the sends of one
+ * process on one channel. Slots only space the moments requests leave;
+ * the network, the sockets and Meta's own event loop can delay some and
+ * deliver them in a bunch. What is certain is that a request reaches Meta
+ * after it was written and before its answer is read. So before a send
+ * the window counts the requests still in flight plus those answered less
+ * than a second ago: when that is below the limit, no one-second window
+ * at Meta that holds the new request can hold more than the limit of this
+ * process's requests (any request in such a window was answered after the
+ * window began, hence less than a second before the new one left, or is
+ * still in flight). `WINDOW_MS` adds 2 ms for clocks read in whole
+ * milliseconds.
+ *
+ * Cheap (no I/O): a counter and a queue of answer times. Several processes
+ * sending on one channel still rely on the pacer's spacing and margin.
+ */
+export class SendWindow {
+  static readonly WINDOW_MS = 1002
+
+  #limit: number
+  #inFlight = 0
+  /** Answer times (ms), ascending; `#head` is the oldest still counted. */
+  #done: number[] = []
+  #head = 0
+
+  constructor(limit: number) {
+    this.#limit = Math.max(1, Math.floor(limit))
+  }
+
+  get limit() {
+    return this.#limit
+  }
+
+  set limit(limit: number) {
+    this.#limit = Math.max(1, Math.floor(limit))
+  }
+
+  /** Requests in flight plus those answered within the window, as of `now`. */
+  count(now = Date.now()): number {
+    const cutoff = now - SendWindow.WINDOW_MS
+    while (this.#head < this.#done.length && this.#done[this.#head] <= cutoff) this.#head++
+    if (this.#head > 4096 && this.#head * 2 > this.#done.length) {
+      this.#done = this.#done.slice(this.#head)
+      this.#head = 0
+    }
+    return this.#inFlight + this.#done.length - this.#head
+  }
+
+  /**
+   * Counts a request as in flight and returns 0 when it may leave now;
+   * else returns how many ms to wait before asking again (nothing counted).
+   */
+  tryStart(now = Date.now()): number {
+    if (this.count(now) < this.#limit) {
+      this.#inFlight++
+      return 0
+    }
+    if (this.#head < this.#done.length) {
+      return Math.max(1, this.#done[this.#head] + SendWindow.WINDOW_MS - now + 1)
+    }
+    // Everything counted is still in flight: an answer frees room.
+    return 1
+  }
+
+  /** The request's answer was read (or it failed): it stays counted for the window. */
+  finish(now = Date.now()) {
+    if (this.#inFlight > 0) this.#inFlight--
+    const last = this.#done.length ? this.#done[this.#done.length - 1] : 0
+    this.#done.push(Math.max(now, last))
+  }
+}
+
 export class ChannelPacer {
   #store: PacerStore | null
+  #windows = new Map<string, SendWindow>()
   readonly storeName: PacerStoreName
 
   constructor(store?: PacerStore | PacerStoreName) {
@@ -294,7 +368,24 @@ export class ChannelPacer {
 
   /** Forgets the channel's pacing state. */
   reset(channelId: string | number) {
+    this.#windows.delete(this.key(channelId))
     return this.store.reset(this.key(channelId))
+  }
+
+  /**
+   * This process's send window of the channel (see SendWindow), at `mps`:
+   * every sender in the process that uses it shares one count.
+   */
+  window(channelId: string | number, mps: number): SendWindow {
+    const key = this.key(channelId)
+    let window = this.#windows.get(key)
+    if (!window) {
+      window = new SendWindow(clampMps(mps))
+      this.#windows.set(key, window)
+    } else {
+      window.limit = clampMps(mps)
+    }
+    return window
   }
 }
 

@@ -10,7 +10,7 @@ import { ChannelSendError, type ChannelDriver, type ChannelCredentials } from '#
 import { channelDrivers } from '#channels/registry'
 import { campaignDriverFor } from '#campaigns/dispatch/transport'
 import { circuitBreaker, CircuitOpenError, isTransientFailure } from '#channels/circuit_breaker'
-import { channelPacer, sleep } from '#channels/pacer'
+import { channelPacer, sleep, type SendWindow } from '#channels/pacer'
 import { sqlDateTime, fromStored } from '#core/helpers/sql_time'
 import { buildSendComponents, resolveValues, templateVariables } from '#templates/services/render'
 import type { TemplateVariable } from '#templates/services/render'
@@ -92,6 +92,12 @@ type Context = {
   breakerFailures: boolean
   /** Serializes tier counting and claiming between lanes (messaging limit only). */
   claimLock: Promise<void>
+  /** This process's sends in flight or answered in the last second on the channel. */
+  window: SendWindow
+  /** The campaign's status, read at most every STATUS_EVERY_MS for all lanes. */
+  statusAt: number
+  statusCheck: Promise<void>
+  stats: { sent: number; lateSlots: number; windowWaits: number }
 }
 
 let tokenSeq = 0
@@ -189,6 +195,10 @@ async function loadContext(campaign: Campaign): Promise<Context | string | { pau
     probe: false,
     breakerFailures: false,
     claimLock: Promise.resolve(),
+    window: channelPacer.window(channel.id, campaignMps(channel.settings)),
+    statusAt: 0,
+    statusCheck: Promise.resolve(),
+    stats: { sent: 0, lateSlots: 0, windowWaits: 0 },
   }
 }
 
@@ -394,6 +404,7 @@ async function sendOne(ctx: Context, row: Addressed): Promise<SendOutcome> {
       },
       callbackData: `cr:${row.id}`,
     })
+    ctx.stats.sent++
     return { row, wamid: result.providerMessageId }
   } catch (error) {
     // The circuit breaker counts transient failures (network, 5xx).
@@ -408,16 +419,31 @@ async function sendOne(ctx: Context, row: Addressed): Promise<SendOutcome> {
 /**
  * A send that fires later than this after its slot (an event-loop stall)
  * gives the slot up and takes a fresh one: sends stay within LATE_MS of
- * their slots, so with the pacer's margin (3 %) no one-second window can
- * hold more than the limit — (1000 + 20) ms / (1000 / (0.97 × mps)) ms ≤ mps.
+ * their slots, so with the pacer's margin (3 %) no one-second window of
+ * departures can hold more than the limit, whichever processes send —
+ * (1000 + 20) ms / (1000 / (0.97 × mps)) ms ≤ mps.
  */
 const LATE_MS = 20
 
+/**
+ * Waits for the slot at `at`, then for room in this process's send window
+ * (SendWindow: the limit where Meta counts). Resolves with the send
+ * counted in the window; the caller calls `ctx.window.finish()` once the
+ * answer is read.
+ */
 async function onTime(ctx: Context, at: number) {
   for (;;) {
     const wait = at - Date.now()
     if (wait > 0) await sleep(wait)
-    if (Date.now() - at <= LATE_MS) return
+    const now = Date.now()
+    if (now - at <= LATE_MS) {
+      const hold = ctx.window.tryStart(now)
+      if (hold === 0) return
+      ctx.stats.windowWaits++
+      await sleep(hold)
+      continue
+    }
+    ctx.stats.lateSlots++
     const fresh = await channelPacer.reserve(ctx.channel.id, ctx.mps, 1, 2000)
     at = Date.now() + fresh.waitUs / 1000
     if (!fresh.granted) {
@@ -425,6 +451,31 @@ async function onTime(ctx: Context, at: number) {
       at = Number.NEGATIVE_INFINITY
     }
   }
+}
+
+/** Sends `row` at its slot; the window counts it until its answer is read. */
+async function sendAt(ctx: Context, at: number, row: Addressed): Promise<SendOutcome> {
+  await onTime(ctx, at)
+  try {
+    return await sendOne(ctx, row)
+  } finally {
+    ctx.window.finish()
+  }
+}
+
+/** How often the lanes read the campaign's status (pause, cancel) while sending. */
+const STATUS_EVERY_MS = 250
+
+/** False once the campaign is no longer running (read at most every STATUS_EVERY_MS, shared). */
+async function stillRunning(ctx: Context): Promise<boolean> {
+  if (Date.now() - ctx.statusAt >= STATUS_EVERY_MS) {
+    ctx.statusAt = Date.now()
+    ctx.statusCheck = campaignStatus(ctx.campaign.id).then((status) => {
+      if (status !== 'running') ctx.stop = status ?? 'deleted'
+    })
+  }
+  await ctx.statusCheck
+  return !ctx.stop
 }
 
 /**
@@ -449,15 +500,9 @@ async function breakerGate(ctx: Context): Promise<number> {
 async function sendPaced(ctx: Context, rows: Addressed[]): Promise<SendOutcome[]> {
   const inFlight: Promise<SendOutcome>[] = []
   let next = 0
-  let lastStatusCheck = 0
   while (next < rows.length) {
-    if (Date.now() - lastStatusCheck >= 250) {
-      // Paused or cancelled mid-batch: stop taking slots.
-      lastStatusCheck = Date.now()
-      const status = await campaignStatus(ctx.campaign.id)
-      if (status !== 'running') ctx.stop = status ?? 'deleted'
-    }
-    if (ctx.stop || ctx.holdUntil > Date.now()) break
+    // Paused or cancelled mid-batch: stop taking slots.
+    if (!(await stillRunning(ctx)) || ctx.holdUntil > Date.now()) break
     const allowed = await breakerGate(ctx)
     if (!allowed) break
     const wanted = Math.min(rows.length - next, allowed)
@@ -470,7 +515,7 @@ async function sendPaced(ctx: Context, rows: Addressed[]): Promise<SendOutcome[]
     for (let i = 0; i < slot.granted; i++) {
       const row = rows[next++]
       const at = base + (i * slot.intervalUs) / 1000
-      inFlight.push(onTime(ctx, at).then(() => sendOne(ctx, row)))
+      inFlight.push(sendAt(ctx, at, row))
     }
     if (ctx.probe) {
       // Half-open: the probe's answer decides before anything else goes.
@@ -599,17 +644,9 @@ async function laneLoop(
   ctx: Context,
   recordLater: (token: string, sent: { row: Addressed; wamid: string }[]) => Promise<void>
 ) {
-  let lastStatusCheck = 0
   let previous: Promise<void> = Promise.resolve()
   while (!ctx.stop && Date.now() < ctx.deadline && Date.now() >= ctx.holdUntil) {
-    if (Date.now() - lastStatusCheck > 1000) {
-      lastStatusCheck = Date.now()
-      const status = await campaignStatus(ctx.campaign.id)
-      if (status !== 'running') {
-        ctx.stop = status ?? 'deleted'
-        break
-      }
-    }
+    if (!(await stillRunning(ctx))) break
     // Under a messaging limit, lanes count and claim one at a time.
     const claimed = await withClaimLock(ctx, async () => {
       const room = await tierRoom(ctx, dispatchSettings.batchSize)
@@ -717,8 +754,13 @@ export async function runDispatch(
   const ctx = loaded
   await setWaiting(campaign.id, null)
   const lanes = options.lanes ?? Math.min(8, Math.max(1, Math.ceil(ctx.mps / 125)))
+  const started = Date.now()
   await Promise.all(Array.from({ length: lanes }, () => lane(ctx)))
   pushProgress(campaign.id)
+  logger.info(
+    { campaignId: campaign.id, ms: Date.now() - started, lanes, ...ctx.stats },
+    'campaigns: dispatch slice done'
+  )
 
   if (ctx.stop) {
     return { state: 'stopped' }

@@ -4,6 +4,7 @@ import {
   DatabasePacerStore,
   MemoryPacerStore,
   RedisPacerStore,
+  SendWindow,
   slotIntervalUs,
   PACER_MARGIN,
   sleep,
@@ -123,6 +124,66 @@ test.group('Channel pacer', () => {
     const started = Date.now()
     assert.deepEqual(await limiter.acquire({ id, settings: { mps: 20 } }), { allowed: true })
     assert.isAtLeast(Date.now() - started, 900)
+  })
+
+  test('send window: at the limit, a send waits until an answer is a second old', ({ assert }) => {
+    const window = new SendWindow(3)
+    const t = 1_000_000
+    assert.equal(window.tryStart(t), 0)
+    assert.equal(window.tryStart(t), 0)
+    window.finish(t + 10)
+    assert.equal(window.tryStart(t + 20), 0)
+    // Two in flight and one answered 10 ms ago: full.
+    const wait = window.tryStart(t + 20)
+    assert.isAtLeast(wait, 990)
+    assert.equal(window.count(t + 20), 3)
+    // The answer drops out of the window a second (+2 ms) after it was read…
+    assert.isAbove(window.tryStart(t + 10 + 1001), 0)
+    assert.equal(window.tryStart(t + 10 + SendWindow.WINDOW_MS), 0)
+    // …while requests in flight stay counted however long they take.
+    assert.equal(window.count(t + 60_000), 3)
+    assert.equal(window.tryStart(t + 60_000), 1)
+  })
+
+  test('send window: whatever the delays, no second at the receiver holds more than the limit', async ({
+    assert,
+  }) => {
+    // Senders push as fast as the window lets them; each request reaches
+    // the "receiver" after a random delay (up to 60 ms, so many arrive in
+    // bunches) and is answered up to 30 ms later.
+    const limit = 100
+    const window = new SendWindow(limit)
+    const arrivals: number[] = []
+    const inFlight: Promise<void>[] = []
+    const until = Date.now() + 2500
+    let refused = 0
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (Date.now() < until) {
+          const hold = window.tryStart()
+          if (hold) {
+            refused++
+            await sleep(hold)
+            continue
+          }
+          inFlight.push(
+            (async () => {
+              await sleep(Math.random() * 60)
+              arrivals.push(Date.now())
+              await sleep(Math.random() * 30)
+              window.finish()
+            })()
+          )
+          await sleep(Math.random() < 0.05 ? 40 : 0)
+        }
+      })
+    )
+    await Promise.all(inFlight)
+    const max = maxInWindow(arrivals)
+    assert.isAtMost(max, limit, `at most ${limit} arrivals in any second (got ${max})`)
+    // The senders did press against the limit (the test can fail).
+    assert.isAbove(refused, 0)
+    assert.isAtLeast(max, limit * 0.9)
   })
 
   test('messaging limit tiers', ({ assert }) => {
