@@ -30,6 +30,9 @@
  * Knobs: BENCH_RECIPIENTS (100000), BENCH_MPS (1000), BENCH_DEFAULT_SECONDS
  * (30), BENCH_PORT (3470), BENCH_SIM_PORT (3471), BENCH_DATABASE
  * (parley_bench_campaign), BENCH_BUILD (1; 0: use the existing build).
+ * Diagnostics (no effect on what is measured): BENCH_LOG_LEVEL (warn),
+ * BENCH_WORKER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`),
+ * BENCH_DEBUG (the processes' output on this terminal).
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, readFileSync, symlinkSync } from 'node:fs'
@@ -68,7 +71,7 @@ const env = {
   APP_KEY: 'bench-app-key-not-a-secret-000000',
   HOST: '127.0.0.1',
   PORT: String(PORT),
-  LOG_LEVEL: 'warn',
+  LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
   SESSION_DRIVER: 'cookie',
   LIMITER_STORE: 'redis',
   MAIL_MAILER: 'file',
@@ -399,7 +402,9 @@ async function main() {
     const smallCampaign = await makeCampaign(ids, smallCount, 'paused')
     await setMps(ids, simulator, MPS)
 
-    worker = spawn('node', ['ace.js', 'queue:work', '--concurrency=4'], {
+    // BENCH_WORKER_NODE_ARGS: extra node flags for the worker (e.g. --cpu-prof).
+    const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean)
+    worker = spawn('node', [...nodeArgs, 'ace.js', 'queue:work', '--concurrency=4'], {
       cwd: BUILD_DIR,
       env,
       stdio: process.env.BENCH_DEBUG ? 'inherit' : 'ignore',
