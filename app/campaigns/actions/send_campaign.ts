@@ -9,19 +9,20 @@ import { campaignFieldErrors, CampaignStateException } from '#campaigns/exceptio
 import { unmappedVariables, variantsOf } from '#campaigns/services/content'
 import { nextOccurrence } from '#campaigns/services/recurrence'
 import { campaignSettings } from '#campaigns/services/settings'
-import { APPROVER_ROLES, approverIds, notifyCampaign } from '#campaigns/services/notify'
+import { approverIds, notifyCampaign } from '#campaigns/services/notify'
 import { queuePreparation } from '#campaigns/actions/prepare_campaign'
 import { MAX_SCHEDULE_DAYS } from '#campaigns/actions/save_campaign'
 
 /**
  * The way from a draft to sending (issue 7 §2): "Send" checks that the
  * campaign is complete; when the workspace requires approval and the
- * sender is not an approver (Owner, Admin, Manager) it waits for one;
+ * sender may not approve (`campaigns.approve`) it waits for one who may;
  * otherwise it launches: scheduled, recurring, or prepared now.
  */
 
+/** Approvers hold `campaigns.approve` (Owner, Admin, Manager by default). */
 export function isApprover(actor: MemberActor) {
-  return APPROVER_ROLES.includes(actor.role.key ?? '')
+  return actor.can('campaigns.approve')
 }
 
 /** Inline errors for whatever keeps the campaign from being sent. */

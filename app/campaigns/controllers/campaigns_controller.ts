@@ -113,7 +113,7 @@ export default class CampaignsController {
       report: await campaignReport(campaign),
       parent: parent ? { id: parent.publicId, name: parent.name } : null,
       canSend: await bouncer.allows('permit', 'campaigns.send'),
-      canApprove: (await bouncer.allows('permit', 'campaigns.send')) && isApprover(member),
+      canApprove: isApprover(member),
     })
   }
 
@@ -190,16 +190,14 @@ export default class CampaignsController {
     return this.done(request, response, session, i18n, campaign, `flash.${campaign.status}`)
   }
 
-  async approve({ request, response, bouncer, params, member, session, i18n }: HttpContext) {
-    await bouncer.authorize('permit', 'campaigns.send')
+  async approve({ request, response, params, member, session, i18n }: HttpContext) {
     if (!isApprover(member)) return response.forbidden({ errors: [{ code: 'E_NOT_APPROVER' }] })
     const campaign = await Campaign.findByOrFail('public_id', params.campaign)
     await approveCampaign(campaign, member)
     return this.done(request, response, session, i18n, campaign, 'flash.approved')
   }
 
-  async reject({ request, response, bouncer, params, member, session, i18n }: HttpContext) {
-    await bouncer.authorize('permit', 'campaigns.send')
+  async reject({ request, response, params, member, session, i18n }: HttpContext) {
     if (!isApprover(member)) return response.forbidden({ errors: [{ code: 'E_NOT_APPROVER' }] })
     const campaign = await Campaign.findByOrFail('public_id', params.campaign)
     const { reason } = await request.validateUsing(rejectValidator)

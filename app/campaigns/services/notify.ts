@@ -2,13 +2,16 @@ import Membership from '#core/models/membership'
 import Notification from '#core/models/notification'
 import type Campaign from '#campaigns/models/campaign'
 
-/** Roles that may approve a campaign when the workspace requires approval. */
-export const APPROVER_ROLES = ['owner', 'admin', 'manager']
-
-/** User ids of the current workspace's approvers. */
+/**
+ * User ids of the current workspace's approvers: members whose role grants
+ * `campaigns.approve` (Owner, Admin and Manager by default; any custom role
+ * it is given to).
+ */
 export async function approverIds(): Promise<number[]> {
   const memberships = await Membership.query().whereHas('role', (role) => {
-    role.whereIn('key', APPROVER_ROLES)
+    role.whereHas('grants', (grant) => {
+      grant.where('permission', 'campaigns.approve')
+    })
   })
   return memberships.map((membership) => membership.userId)
 }

@@ -3,6 +3,9 @@ import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import AuditLog from '#core/models/audit_log'
 import Notification from '#core/models/notification'
+import Membership from '#core/models/membership'
+import Role from '#core/models/role'
+import RolePermission from '#core/models/role_permission'
 import type User from '#core/models/user'
 import type Workspace from '#core/models/workspace'
 import { tenancy } from '#core/tenancy/context'
@@ -436,6 +439,63 @@ test.group('Campaigns: approval, failures, export', () => {
     const own = await draft(client, workspace, manager, { ...payload, name: 'Own' })
     const direct = await api(client, 'post', `/w/${workspace.slug}/campaigns/${own}/send`, manager)
     assert.equal(direct.body().status, 'preparing')
+  })
+
+  test('approval follows campaigns.approve: a custom role that holds it approves, one without is refused', async ({
+    client,
+    assert,
+  }) => {
+    const { workspace, template, channel } = await setup(2)
+    const marketer = await makeUser()
+    const lead = await makeUser()
+    const viewer = await makeUser()
+    await addMember(workspace, marketer, 'marketing')
+    await tenancy.run(workspace.id, async () => {
+      const withApproval = await Role.create({ name: 'Campaign lead', isSystem: false })
+      await RolePermission.createMany(
+        (['campaigns.view', 'campaigns.approve'] as const).map((permission) => ({
+          roleId: withApproval.id,
+          permission,
+        }))
+      )
+      const without = await Role.create({ name: 'Campaign viewer', isSystem: false })
+      await RolePermission.create({ roleId: without.id, permission: 'campaigns.view' })
+      await Membership.create({ userId: lead.id, roleId: withApproval.id })
+      await Membership.create({ userId: viewer.id, roleId: without.id })
+      await saveCampaignSettings({
+        approvalRequired: true,
+        frequencyCapHours: 24,
+        replyWindowHours: 72,
+      })
+    })
+    const payload = draftPayload({
+      channel: channel.publicId,
+      template: template.publicId,
+      allContacts: true,
+    })
+    const id = await draft(client, workspace, marketer, payload)
+    const sent = await api(client, 'post', `/w/${workspace.slug}/campaigns/${id}/send`, marketer)
+    assert.equal(sent.body().status, 'awaiting_approval')
+    const notified = await tenancy.run(workspace.id, () =>
+      Notification.query().where('type', 'campaigns.approval_requested').select('user_id')
+    )
+    const ids = notified.map((notice) => notice.userId)
+    assert.include(ids, lead.id)
+    assert.notInclude(ids, viewer.id)
+    assert.notInclude(ids, marketer.id)
+
+    const refused = await api(
+      client,
+      'post',
+      `/w/${workspace.slug}/campaigns/${id}/approve`,
+      viewer
+    )
+    refused.assertStatus(403)
+    assert.equal(refused.body().errors[0].code, 'E_NOT_APPROVER')
+    const approved = await api(client, 'post', `/w/${workspace.slug}/campaigns/${id}/approve`, lead)
+    approved.assertStatus(200)
+    assert.equal(approved.body().status, 'preparing')
+    assert.equal((await find(workspace, id)).approvedBy, lead.id)
   })
 
   test('failed to start: template no longer approved, nobody to send to; the creator is told why', async ({
