@@ -9,11 +9,8 @@ import ContactImport, {
 } from '#contacts/models/contact_import'
 import Workspace from '#core/models/workspace'
 import Plan from '#core/models/plan'
-import {
-  workspaceFields,
-  writeFieldValues,
-  type FieldWrite,
-} from '#contacts/services/custom_fields'
+import { COLUMN_OF, workspaceFields } from '#contacts/services/custom_fields'
+import { insertRows, isMysql, selectIn, type SqlValue } from '#contacts/import/bulk_sql'
 import {
   countCsvRows,
   formatOf,
@@ -104,6 +101,57 @@ type Entry = {
 
 type PreparedBatch = { counters: Counters; errors: RowError[]; entries: Map<string, Entry> }
 
+const CONTACT_COLUMNS = [
+  'public_id',
+  'workspace_id',
+  'phone',
+  'name',
+  'email',
+  'locale',
+  'timezone',
+  'country',
+  'source',
+  'created_at',
+  'updated_at',
+] as const
+const VALUE_COLUMNS = [
+  'workspace_id',
+  'contact_id',
+  'field_id',
+  'value_text',
+  'value_number',
+  'value_date',
+  'value_bool',
+  'updated_at',
+] as const
+const CONSENT_COLUMNS = [
+  'workspace_id',
+  'contact_id',
+  'event',
+  'channel',
+  'scope',
+  'source',
+  'proof_text',
+  'proof_file_row',
+  'actor_id',
+  'dedupe_key',
+  'occurred_at',
+  'created_at',
+] as const
+
+/** Rows a unique key already holds are left alone (INSERT IGNORE, ON CONFLICT DO NOTHING). */
+function insertIgnoring(
+  trx: TransactionClientContract,
+  table: string,
+  columns: readonly string[],
+  rows: SqlValue[][],
+  key: string
+) {
+  return isMysql(trx)
+    ? insertRows(trx, table, columns, rows, '', { ignore: true })
+    : insertRows(trx, table, columns, rows, ` ON CONFLICT ${key} DO NOTHING`)
+}
+
 /** Chunk sizes that keep every statement under SQLite's bound-variable limit. */
 function chunks<T>(items: T[], columns: number): T[][] {
   const size = Math.max(1, Math.floor(30000 / columns))
@@ -111,17 +159,6 @@ function chunks<T>(items: T[], columns: number): T[][] {
   for (let start = 0; start < items.length; start += size)
     result.push(items.slice(start, start + size))
   return result
-}
-
-function isSqlite(client: TransactionClientContract) {
-  return client.dialect.name.includes('sqlite')
-}
-
-/** `COALESCE(<incoming>, <current>)` for an upsert's update clause. */
-function keepWhenEmpty(client: TransactionClientContract, column: string) {
-  return isSqlite(client)
-    ? client.knexRawQuery(`COALESCE(excluded.${column}, contacts.${column})`)
-    : client.knexRawQuery(`COALESCE(VALUES(\`${column}\`), \`${column}\`)`)
 }
 
 /** How many more contacts the plan allows (Infinity when unlimited). */
@@ -493,57 +530,58 @@ class BatchState {
        * the existing ones: mapped, non-empty columns only (COALESCE keeps
        * the stored value for an empty cell; the country follows the phone
        * only for new contacts unless a country column is mapped). With
-       * option skip, existing rows are left untouched (conflict ignored).
+       * option skip, existing rows are left untouched.
        */
       const now = this.now()
+      const mysql = isMysql(trx)
       const columns = (['name', 'email', 'locale', 'timezone', 'country'] as const).filter((key) =>
         key === 'name' ? this.mapping.name.length > 0 : this.mapping[key] !== null
       )
       const publicIds = new Map<string, string>()
-      const rows = allowed.map((entry) => {
+      const rows: SqlValue[][] = []
+      for (const { value } of allowed) {
         const publicId = ulid()
-        publicIds.set(entry.value.phone, publicId)
-        return {
-          public_id: publicId,
-          workspace_id: this.workspaceId,
-          phone: entry.value.phone,
-          name: entry.value.name,
-          email: entry.value.email,
-          locale: entry.value.locale,
-          timezone: entry.value.timezone,
-          country: entry.value.country,
-          source: 'import',
-          created_at: now,
-          updated_at: now,
-        }
-      })
-      const merge: Record<string, unknown> = { updated_at: now }
-      for (const key of columns) merge[key] = keepWhenEmpty(trx, key)
-      for (const part of chunks(rows, 11)) {
-        const insert = trx
-          .knexQuery()
-          .table('contacts')
-          .insert(part)
-          .onConflict(['workspace_id', 'phone'])
-        await (update ? insert.merge(merge as never) : insert.ignore())
+        publicIds.set(value.phone, publicId)
+        rows.push([
+          publicId,
+          this.workspaceId,
+          value.phone,
+          value.name,
+          value.email,
+          value.locale,
+          value.timezone,
+          value.country,
+          'import',
+          now,
+          now,
+        ])
       }
+      let conflict: string
+      if (mysql) {
+        const sets = ['updated_at = VALUES(updated_at)']
+        for (const key of columns) sets.push(`${key} = COALESCE(VALUES(${key}), ${key})`)
+        conflict = ` ON DUPLICATE KEY UPDATE ${update ? sets.join(', ') : 'id = id'}`
+      } else {
+        const sets = ['updated_at = excluded.updated_at']
+        for (const key of columns) sets.push(`${key} = COALESCE(excluded.${key}, contacts.${key})`)
+        conflict = ` ON CONFLICT (workspace_id, phone) DO ${update ? `UPDATE SET ${sets.join(', ')}` : 'NOTHING'}`
+      }
+      await insertRows(trx, 'contacts', CONTACT_COLUMNS, rows, conflict)
 
       // Which rows were created: those that kept the public id generated here.
       const ids = new Map<string, number>()
       const touched: Entry[] = []
       const stored = new Map<string, { id: number; publicId: string }>()
-      for (const part of chunks(allowed, 1)) {
-        const found = await trx
-          .from('contacts')
-          .where('workspace_id', this.workspaceId) // Explicitly scoped.
-          .whereIn(
-            'phone',
-            part.map((entry) => entry.value.phone)
-          )
-          .select('id', 'phone', 'public_id')
-        for (const contact of found) {
-          stored.set(contact.phone, { id: Number(contact.id), publicId: contact.public_id })
-        }
+      const found = await selectIn<{ id: number | string; phone: string; public_id: string }>(
+        trx,
+        'contacts',
+        ['id', 'phone', 'public_id'],
+        this.workspaceId, // Explicitly scoped.
+        'phone',
+        allowed.map((entry) => entry.value.phone)
+      )
+      for (const contact of found) {
+        stored.set(contact.phone, { id: Number(contact.id), publicId: contact.public_id })
       }
       let created = 0
       for (const entry of allowed) {
@@ -564,21 +602,24 @@ class BatchState {
       }
       // Without the pre-check, the room shrinks by what was actually created.
       if (allowed === all && Number.isFinite(this.plan.room)) this.plan.room -= created
-      await this.writeValues(trx, touched, ids)
+      await this.writeValues(trx, touched, ids, now)
       await this.writeTags(trx, touched, ids, newTagIds, now)
       await this.writeConsent(trx, touched, ids, now)
 
       if (errors.length) {
-        const errorRows = errors.map((error) => ({
-          workspace_id: this.workspaceId,
-          import_id: this.record.id,
-          row_number: error.row,
-          column_name: error.column?.slice(0, 120) ?? null,
-          reason: error.reason.slice(0, 255),
-        }))
-        for (const part of chunks(errorRows, 5)) {
-          await trx.knexQuery().table('contact_import_errors').insert(part)
-        }
+        await insertRows(
+          trx,
+          'contact_import_errors',
+          ['workspace_id', 'import_id', 'row_number', 'column_name', 'reason'],
+          errors.map((error) => [
+            this.workspaceId,
+            this.record.id,
+            error.row,
+            error.column?.slice(0, 120) ?? null,
+            error.reason.slice(0, 255),
+          ]),
+          ''
+        )
       }
 
       await trx
@@ -607,19 +648,41 @@ class BatchState {
     })
   }
 
+  /**
+   * Custom values: one upsert per contact and field (an import never
+   * clears a value: empty cells are not written), typed columns as
+   * writeFieldValues stores them.
+   */
   private async writeValues(
     trx: TransactionClientContract,
     touched: Entry[],
-    ids: Map<string, number>
+    ids: Map<string, number>,
+    now: string
   ) {
     if (!this.mapping.custom.length) return
-    const writes: FieldWrite[] = []
+    const rows: SqlValue[][] = []
     for (const entry of touched) {
       const contactId = ids.get(entry.value.phone)
       if (contactId === undefined) continue
-      for (const { field, value } of entry.value.fields) writes.push({ contactId, field, value })
+      for (const { field, value } of entry.value.fields) {
+        const column = COLUMN_OF[field.type]
+        rows.push([
+          this.workspaceId,
+          contactId,
+          field.id,
+          column === 'value_text' ? value : null,
+          column === 'value_number' ? value : null,
+          column === 'value_date' ? value : null,
+          column === 'value_bool' ? value : null,
+          now,
+        ])
+      }
     }
-    if (writes.length) await writeFieldValues(writes, trx)
+    const merged = ['value_text', 'value_number', 'value_date', 'value_bool', 'updated_at']
+    const conflict = isMysql(trx)
+      ? ` ON DUPLICATE KEY UPDATE ${merged.map((column) => `${column} = VALUES(${column})`).join(', ')}`
+      : ` ON CONFLICT (workspace_id, contact_id, field_id) DO UPDATE SET ${merged.map((column) => `${column} = excluded.${column}`).join(', ')}`
+    await insertRows(trx, 'contact_field_values', VALUE_COLUMNS, rows, conflict)
   }
 
   private async writeTags(
@@ -672,26 +735,20 @@ class BatchState {
     }
 
     const seen = new Set<string>()
-    const links: Record<string, unknown>[] = []
+    const links: SqlValue[][] = []
     for (const { contactId, name } of pairs) {
       const tagId = idOf(name)
       if (tagId === undefined || seen.has(`${contactId}:${tagId}`)) continue
       seen.add(`${contactId}:${tagId}`)
-      links.push({
-        workspace_id: this.workspaceId,
-        contact_id: contactId,
-        tag_id: tagId,
-        created_at: now,
-      })
+      links.push([this.workspaceId, contactId, tagId, now])
     }
-    for (const part of chunks(links, 4)) {
-      await trx
-        .knexQuery()
-        .table('contact_tags')
-        .insert(part)
-        .onConflict(['workspace_id', 'contact_id', 'tag_id'])
-        .ignore()
-    }
+    await insertIgnoring(
+      trx,
+      'contact_tags',
+      ['workspace_id', 'contact_id', 'tag_id', 'created_at'],
+      links,
+      '(workspace_id, contact_id, tag_id)'
+    )
   }
 
   private async writeConsent(
@@ -701,35 +758,34 @@ class BatchState {
     now: string
   ) {
     if (this.mapping.consent === null) return
-    const events: Record<string, unknown>[] = []
+    const events: SqlValue[][] = []
     for (const entry of touched) {
       const contactId = ids.get(entry.value.phone)
       if (contactId === undefined) continue
       for (const { row, event } of entry.consent) {
-        events.push({
-          workspace_id: this.workspaceId,
-          contact_id: contactId,
+        events.push([
+          this.workspaceId,
+          contactId,
           event,
-          channel: 'whatsapp',
-          scope: this.options.consentScope,
-          source: 'import',
-          proof_text: `${this.record.fileName}, row ${row}`.slice(0, 4000),
-          proof_file_row: row,
-          actor_id: this.record.userId,
-          dedupe_key: `import:${this.record.id}:${row}`,
-          occurred_at: now,
-          created_at: now,
-        })
+          'whatsapp',
+          this.options.consentScope,
+          'import',
+          `${this.record.fileName}, row ${row}`.slice(0, 4000),
+          row,
+          this.record.userId,
+          `import:${this.record.id}:${row}`,
+          now,
+          now,
+        ])
       }
     }
-    for (const part of chunks(events, 12)) {
-      await trx
-        .knexQuery()
-        .table('consent_events')
-        .insert(part)
-        .onConflict(['workspace_id', 'dedupe_key'])
-        .ignore()
-    }
+    await insertIgnoring(
+      trx,
+      'consent_events',
+      CONSENT_COLUMNS,
+      events,
+      '(workspace_id, dedupe_key)'
+    )
   }
 }
 
