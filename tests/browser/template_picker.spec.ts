@@ -47,6 +47,7 @@ test.group('Template picker in the browser', () => {
       name: 'welcome_named',
       parameterFormat: 'named',
       components: [
+        { type: 'HEADER', format: 'TEXT', text: 'Acme Clinic' },
         {
           type: 'BODY',
           text: 'Welcome back {{first_name}}!',
@@ -111,15 +112,23 @@ test.group('Template picker in the browser', () => {
       await page.screenshot({ path: `${screenshots}/template_picker.png` })
       await value.press('Enter')
       await dialog.waitFor({ state: 'detached' })
-      await page
-        .locator('[data-test="message-out"]', { hasText: 'Welcome back Nadia K.!' })
-        .waitFor()
+      const bubble = page.locator('[data-test="message-out"]', {
+        hasText: 'Welcome back Nadia K.!',
+      })
+      await bubble.waitFor()
+      // The header is drawn bold, as WhatsApp shows it, not as literal *asterisks*.
+      const body = bubble.locator('[data-test="message-body"]')
+      assert.notInclude(await body.innerText(), '*')
+      assert.equal(
+        (await body.locator('span.font-semibold').first().innerText()).trim(),
+        'Acme Clinic'
+      )
 
       const stored = await tenancy.run(workspace.id, () =>
         Message.query().where('conversation_id', conversation.id).where('type', 'template').first()
       )
       assert.exists(stored)
-      assert.equal(stored!.body, 'Welcome back Nadia K.!\n\nAcme')
+      assert.equal(stored!.body, '*Acme Clinic*\n\nWelcome back Nadia K.!\n\nAcme')
       assert.deepEqual((stored!.payload as any).content.components, [
         {
           type: 'body',
