@@ -1,7 +1,11 @@
 import { isSupportedCountry } from 'libphonenumber-js'
 import type { ImportOptions, ImportTarget } from '#contacts/models/contact_import'
 import type CustomField from '#contacts/models/custom_field'
-import { coerceFieldValue, type FieldValue } from '#contacts/services/custom_fields'
+import {
+  coerceFieldValue,
+  type CoercedValue,
+  type FieldValue,
+} from '#contacts/services/custom_fields'
 import { normalizePhone, type PhoneRejection } from '#contacts/services/phone'
 
 /**
@@ -118,6 +122,28 @@ function timeZoneOf(value: string): string | null {
   return zone
 }
 
+/**
+ * Coerced values by field and cell text. Import columns mostly repeat a
+ * few values (a plan, a yes/no, a date among hundreds), and coercing a
+ * date or a number is the costliest part of a row; results are plain
+ * values, so sharing them is safe. At most CACHE_SIZE texts per field.
+ */
+const CACHE_SIZE = 2000
+const coercions = new WeakMap<ImportFieldShape, Map<string, CoercedValue>>()
+
+function coerceCached(field: ImportFieldShape, text: string): CoercedValue {
+  let cache = coercions.get(field)
+  if (!cache) {
+    cache = new Map()
+    coercions.set(field, cache)
+  }
+  const known = cache.get(text)
+  if (known) return known
+  const coerced = coerceFieldValue(field, text)
+  if (cache.size < CACHE_SIZE) cache.set(text, coerced)
+  return coerced
+}
+
 /** Splits a tags cell on commas (and semicolons), trimmed, distinct (case-insensitively). */
 function splitTags(text: string): string[] {
   const seen = new Set<string>()
@@ -196,7 +222,7 @@ export function normalizeRow(
 
   const fields: NormalizedRow['fields'] = []
   for (const { index, field } of mapping.custom) {
-    const coerced = coerceFieldValue(field, cell(index))
+    const coerced = coerceCached(field, cell(index))
     if (!coerced.ok) fail(index, coerced.reason)
     else if (coerced.value !== null) fields.push({ field, value: coerced.value })
   }
