@@ -419,9 +419,9 @@ async function sendOne(ctx: Context, row: Addressed): Promise<SendOutcome> {
 /**
  * A send that fires later than this after its slot (an event-loop stall)
  * gives the slot up and takes a fresh one: sends stay within LATE_MS of
- * their slots, so with the pacer's margin (3 %) no one-second window of
+ * their slots, so with the pacer's margin (2 %) no one-second window of
  * departures can hold more than the limit, whichever processes send —
- * (1000 + 20) ms / (1000 / (0.97 × mps)) ms ≤ mps.
+ * (1000 + 20) ms / (1000 / (0.98 × mps)) ms = 0.9996 × mps.
  */
 const LATE_MS = 20
 
@@ -445,7 +445,7 @@ async function onTime(ctx: Context, at: number) {
     }
     ctx.stats.lateSlots++
     const fresh = await channelPacer.reserve(ctx.channel.id, ctx.mps, 1, 2000)
-    at = Date.now() + fresh.waitUs / 1000
+    at = fresh.at
     if (!fresh.granted) {
       await sleep(fresh.waitUs / 1000)
       at = Number.NEGATIVE_INFINITY
@@ -507,7 +507,7 @@ async function sendPaced(ctx: Context, rows: Addressed[]): Promise<SendOutcome[]
     if (!allowed) break
     const wanted = Math.min(rows.length - next, allowed)
     const slot = await channelPacer.reserve(ctx.channel.id, ctx.mps, wanted, 500)
-    const base = Date.now() + slot.waitUs / 1000
+    const base = slot.at
     if (!slot.granted) {
       await sleep(slot.waitUs / 1000)
       continue
