@@ -1,6 +1,5 @@
 import { DateTime } from 'luxon'
 import type { HttpContext } from '@adonisjs/core/http'
-import db from '@adonisjs/lucid/services/db'
 import env from '#start/env'
 import WebhookEvent from '#channels/models/webhook_event'
 import { verifyMetaSignature } from '#channels/webhooks/signature'
@@ -8,7 +7,7 @@ import { PayloadTooLargeError, readRawBody } from '#channels/webhooks/raw_body'
 import { countWebhook } from '#channels/webhooks/counters'
 import { channelByWebhookKey } from '#channels/queries/find_webhook_channel'
 import { wakeIngestors } from '#channels/webhooks/ingestor'
-import { isTransientLockError } from '#core/helpers/db_errors'
+import { storeWebhookEvent, type PendingWebhookRow } from '#channels/webhooks/event_writer'
 
 /** Meta's documented maximum payload. */
 export const META_MAX_BODY_BYTES = 3 * 1024 * 1024
@@ -97,7 +96,7 @@ export default class MetaWebhooksController {
       }
 
       // The only write on the success path: the ingestor polls this table.
-      const row = {
+      const row: PendingWebhookRow = {
         source: 'meta',
         channel_key: channelKey,
         status: 'pending',
@@ -107,14 +106,8 @@ export default class MetaWebhooksController {
         available_at: 0,
         received_at: DateTime.now().toSQL({ includeOffset: false }),
       }
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await db.table('webhook_events').insert(row)
-          break
-        } catch (error) {
-          if (!isTransientLockError(error) || attempt >= 3) throw error
-        }
-      }
+      // Committed before the answer; concurrent requests share one INSERT.
+      await storeWebhookEvent(row)
       wakeIngestors()
       return response.ok('EVENT_RECEIVED')
     } catch (error) {
