@@ -30,6 +30,7 @@ import {
   refreshContactStatistics,
 } from '#contacts/services/table_statistics'
 import { exportContactsJob } from '#contacts/jobs/export_contacts'
+import { bulkContactsJob } from '#contacts/jobs/bulk_contacts'
 import { PURGE_EXPORTS_EVERY_MS } from '#contacts/jobs/purge_expired_exports'
 import { pickWinnerJob, prepareCampaignJob } from '#campaigns/jobs/campaign_jobs'
 import {
@@ -45,6 +46,7 @@ jobs.register('channels.health_check', channelHealthCheck)
 jobs.register('inbox.receipt', sendReceipt)
 jobs.register('contacts.import', importContactsJob)
 jobs.register('contacts.export', exportContactsJob)
+jobs.register('contacts.bulk', bulkContactsJob)
 jobs.register(DISPATCH_JOB, dispatchCampaignJob)
 jobs.register('campaigns.prepare', prepareCampaignJob)
 jobs.register('campaigns.pick_winner', pickWinnerJob)

@@ -4,6 +4,7 @@ import CustomField from '#contacts/models/custom_field'
 import ContactNote from '#contacts/models/contact_note'
 import Segment from '#contacts/models/segment'
 import ContactImport from '#contacts/models/contact_import'
+import ContactBulkAction from '#contacts/models/contact_bulk_action'
 import ContactExport from '#contacts/models/contact_export'
 
 /**
@@ -47,7 +48,17 @@ export async function contactsParamsOf(workspaceId: number, ownerId: number) {
       params: {},
       status: 'completed',
     })
+    const bulk = await ContactBulkAction.create({
+      userId: ownerId,
+      action: 'tag',
+      params: { definition: { type: 'group', match: 'all', conditions: [] }, tag: 'vip' },
+      status: 'completed',
+      total: 1,
+      processed: 1,
+      affected: 1,
+    })
     return {
+      bulk: bulk.publicId,
       contact: contact.publicId,
       field: field.publicId,
       note: note.publicId,

@@ -49,34 +49,69 @@ async function* chunksOf(target: BulkTarget): AsyncGenerator<number[]> {
 }
 
 /**
+ * Checks what a bulk action needs (a known tag, a known field and a value
+ * valid for its type) and throws the field's validation error otherwise.
+ * The request calls it before queuing a job, so bad input is refused at
+ * once; the action itself calls it again.
+ */
+export async function checkBulkInput(input: Omit<BulkInput, 'target'>) {
+  if (input.action === 'tag' || input.action === 'untag') {
+    const tag = input.tag ? await findTag(input.tag) : null
+    if (!tag) contactFieldError('tag', 'contacts.errors.tag_unknown')
+    return { tag, field: null, value: null }
+  }
+  if (input.action === 'set_field') {
+    const field = input.field ? await CustomField.findBy('key', input.field) : null
+    if (!field) contactFieldError('field', 'contacts.errors.field_unknown')
+    const coerced = coerceFieldValue(field, input.value)
+    if (!coerced.ok) contactFieldError('value', null, {}, coerced.reason)
+    return { tag: null, field, value: coerced.value }
+  }
+  return { tag: null, field: null, value: null }
+}
+
+/** Called after each chunk: contacts handled so far, and affected so far. */
+export type BulkProgress = (processed: number, affected: number) => Promise<void>
+
+/**
  * One bulk action from the contacts list. Tag/untag never duplicates a
  * pivot; "set field" validates the value once with `coerceFieldValue`
  * and records a `field_changed` event for each contact whose value
  * changed; "opt out" appends an agent opt-out (marketing) to the consent
  * registry; "delete" removes the contacts (and their conversations).
- * Returns how many contacts were affected.
+ * Returns how many contacts were affected. On every contact a filter
+ * matches it runs in a job (`#contacts/services/bulk_actions`), which
+ * passes `progress`.
  */
-export async function bulkUpdateContacts(input: BulkInput, actorId: number | null) {
+export async function bulkUpdateContacts(
+  input: BulkInput,
+  actorId: number | null,
+  progress: BulkProgress = async () => {}
+) {
   const workspaceId = tenancy.workspaceId()
+  const checked = await checkBulkInput(input)
   let affected = 0
+  let processed = 0
 
   if (input.action === 'tag' || input.action === 'untag') {
-    const tag = input.tag ? await findTag(input.tag) : null
-    if (!tag) contactFieldError('tag', 'contacts.errors.tag_unknown')
+    const tag = checked.tag!
     for await (const ids of chunksOf(input.target)) {
       affected +=
         input.action === 'tag' ? await tagContacts(ids, tag.id) : await untagContacts(ids, tag.id)
+      processed += ids.length
+      await progress(processed, affected)
     }
   } else if (input.action === 'set_field') {
-    const field = input.field ? await CustomField.findBy('key', input.field) : null
-    if (!field) contactFieldError('field', 'contacts.errors.field_unknown')
-    const coerced = coerceFieldValue(field, input.value)
-    if (!coerced.ok) contactFieldError('value', null, {}, coerced.reason)
-    const value = coerced.value
+    const field = checked.field!
+    const value = checked.value
     for await (const ids of chunksOf(input.target)) {
+      processed += ids.length
       const before = await fieldValuesOf(ids, [field])
       const changed = ids.filter((id) => (before.get(id)?.[field.key] ?? null) !== value)
-      if (!changed.length) continue
+      if (!changed.length) {
+        await progress(processed, affected)
+        continue
+      }
       await db.transaction(async (trx) => {
         await writeFieldValues(
           changed.map((contactId) => ({ contactId, field, value })),
@@ -103,6 +138,7 @@ export async function bulkUpdateContacts(input: BulkInput, actorId: number | nul
         }
       })
       affected += changed.length
+      await progress(processed, affected)
     }
   } else if (input.action === 'opt_out') {
     const occurredAt = DateTime.now()
@@ -119,6 +155,8 @@ export async function bulkUpdateContacts(input: BulkInput, actorId: number | nul
         })
       }
       affected += ids.length
+      processed += ids.length
+      await progress(processed, affected)
     }
   } else if (input.action === 'delete') {
     // Collect first: deleting while paging by a definition would shift the pages.
@@ -133,6 +171,8 @@ export async function bulkUpdateContacts(input: BulkInput, actorId: number | nul
           .whereIn('id', all.slice(start, start + CHUNK))
           .delete()
       )
+      processed = Math.min(all.length, start + CHUNK)
+      await progress(processed, affected)
     }
   }
 

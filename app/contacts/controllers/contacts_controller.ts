@@ -17,6 +17,13 @@ import {
 import { createContact, updateContact } from '#contacts/actions/save_contact'
 import { findTag, tagContacts, untagContacts } from '#contacts/actions/tag_contacts'
 import { bulkUpdateContacts } from '#contacts/actions/bulk_update_contacts'
+import {
+  bulkActionView,
+  recentBulkActions,
+  startBulkAction,
+  type BulkActionView,
+} from '#contacts/services/bulk_actions'
+import ContactBulkAction from '#contacts/models/contact_bulk_action'
 import { mergeContacts } from '#contacts/actions/merge_contacts'
 import {
   CONSENT_FILTERS,
@@ -50,6 +57,8 @@ export type ContactsIndexProps = {
   segments: { id: string; name: string }[]
   sorts: string[]
   consentFilters: readonly string[]
+  /** Bulk actions on all matching contacts running now or finished in the last hour. */
+  bulkActions: BulkActionView[]
 }
 
 export type ContactDetail = {
@@ -167,6 +176,7 @@ export default class ContactsController {
       })),
       sorts: Object.keys(CONTACT_SORTS),
       consentFilters: CONSENT_FILTERS,
+      bulkActions: await recentBulkActions(),
     }
     return inertia.render('contacts/index', props)
   }
@@ -306,18 +316,29 @@ export default class ContactsController {
   async bulk({ request, bouncer, response, session, i18n, auth }: HttpContext) {
     await bouncer.authorize('permit', 'contacts.manage')
     const payload = await request.validateUsing(bulkContactsValidator)
-    let target: { publicIds: string[] } | { definition: SegmentGroup }
     if (payload.all) {
+      // Every contact the filters match (possibly millions): a job with a
+      // progress bar on the list, not a long request.
       const filters = await parseListFilters(payload.filters ?? {})
-      target = { definition: filterDefinition(filters) }
-    } else {
-      if (!payload.ids?.length) contactFieldError('ids', 'contacts.errors.nothing_selected')
-      target = { publicIds: payload.ids }
+      const started = await startBulkAction(
+        {
+          action: payload.action,
+          definition: filterDefinition(filters),
+          tag: payload.tag,
+          field: payload.field,
+          value: payload.value,
+        },
+        auth.user!.id
+      )
+      if (wantsJson(request)) return response.accepted({ bulk: bulkActionView(started) })
+      session.flash('success', i18n.t('contacts.bulk.started', { count: started.total ?? 0 }))
+      return response.redirect().back()
     }
+    if (!payload.ids?.length) contactFieldError('ids', 'contacts.errors.nothing_selected')
     const result = await bulkUpdateContacts(
       {
         action: payload.action,
-        target,
+        target: { publicIds: payload.ids },
         tag: payload.tag,
         field: payload.field,
         value: payload.value,
@@ -330,6 +351,13 @@ export default class ContactsController {
       i18n.t(`contacts.bulk.done_${payload.action}`, { count: result.affected })
     )
     return response.redirect().back()
+  }
+
+  /** One bulk action's progress (the list polls it when realtime is unavailable). */
+  async bulkProgress({ params, bouncer }: HttpContext) {
+    await bouncer.authorize('permit', 'contacts.manage')
+    const row = await ContactBulkAction.findByOrFail('public_id', params.bulk)
+    return bulkActionView(row)
   }
 
   async merge({ params, request, bouncer, response, session, i18n, auth }: HttpContext) {

@@ -22,6 +22,10 @@ router
     router.get('/contacts', [ContactsController, 'index']).as('contacts.index')
     router.post('/contacts', [ContactsController, 'store']).as('contacts.store')
     router.post('/contacts/bulk', [ContactsController, 'bulk']).as('contacts.bulk')
+    router
+      .get('/contacts/bulk/:bulk', [ContactsController, 'bulkProgress'])
+      .where('bulk', ULID)
+      .as('contacts.bulk.progress')
 
     router
       .group(() => {

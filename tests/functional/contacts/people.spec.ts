@@ -7,19 +7,23 @@ import ContactEvent from '#contacts/models/contact_event'
 import ContactNote from '#contacts/models/contact_note'
 import CustomField from '#contacts/models/custom_field'
 import Tag from '#contacts/models/tag'
+import ContactBulkAction from '#contacts/models/contact_bulk_action'
+import { bulkUpdateContacts } from '#contacts/actions/bulk_update_contacts'
+import { runBulkAction, startBulkAction } from '#contacts/services/bulk_actions'
 import Plan from '#core/models/plan'
 import type User from '#core/models/user'
 import type Workspace from '#core/models/workspace'
 import { recordConsent, statusOf } from '#contacts/services/consent'
 import { writeFieldValues } from '#contacts/services/custom_fields'
-import { filterDefinition } from '#contacts/queries/list_contacts'
+import { filterDefinition, parseListFilters } from '#contacts/queries/list_contacts'
 import { tenancy } from '#core/tenancy/context'
+import { drainQueue } from '#tests/helpers/queue'
 import { addMember, makeUser, makeWorkspace, unique } from '#tests/helpers/fixtures'
 
 function send(
   client: ApiClient,
   user: User,
-  method: 'post' | 'put' | 'delete',
+  method: 'get' | 'post' | 'put' | 'delete',
   url: string,
   body?: object
 ) {
@@ -367,7 +371,10 @@ test.group('Contacts: bulk actions', () => {
     assert.isNotNull(await tenancy.run(foreign.id, () => Contact.find(stranger.id)))
   })
 
-  test('"all matching" runs by the list filters', async ({ client, assert }) => {
+  test('"all matching" runs by the list filters as a background job with progress', async ({
+    client,
+    assert,
+  }) => {
     const { workspace, owner } = await frenchWorkspace()
     const made = await seed(workspace, [
       { name: 'Shop One', phone: '+33612348001' },
@@ -377,25 +384,115 @@ test.group('Contacts: bulk actions', () => {
     const tag = await tenancy.run(workspace.id, () =>
       Tag.query().where('name', 'VIP').firstOrFail()
     )
-    const tagged = await send(client, owner, 'post', `/w/${workspace.slug}/contacts/bulk`, {
+    const url = `/w/${workspace.slug}/contacts/bulk`
+
+    // Bad input is refused in the request: nothing is queued.
+    const unknown = await send(client, owner, 'post', url, {
+      action: 'tag',
+      all: true,
+      filters: { q: 'shop' },
+      tag: 'NOPE00000000000000000000000',
+    })
+    unknown.assertStatus(422)
+    assert.equal(unknown.body().errors[0].field, 'tag')
+    assert.lengthOf(await tenancy.run(workspace.id, () => ContactBulkAction.all()), 0)
+
+    const tagged = await send(client, owner, 'post', url, {
       action: 'tag',
       all: true,
       filters: { q: 'shop' },
       tag: tag.publicId,
     })
-    tagged.assertStatus(200)
-    assert.equal(tagged.body().affected, 2)
-    const deleted = await send(client, owner, 'post', `/w/${workspace.slug}/contacts/bulk`, {
+    tagged.assertStatus(202)
+    assert.include(tagged.body().bulk, { action: 'tag', status: 'queued', total: 2, processed: 0 })
+    const id = tagged.body().bulk.id
+    await drainQueue()
+    const done = await send(client, owner, 'get', `${url}/${id}`)
+    done.assertStatus(200)
+    assert.include(done.body(), { status: 'completed', total: 2, affected: 2, failure: null })
+    const taggedIds = await db
+      .from('contact_tags')
+      .where('workspace_id', workspace.id)
+      .where('tag_id', tag.id)
+      .orderBy('contact_id')
+      .select('contact_id')
+    assert.deepEqual(
+      taggedIds.map((row) => Number(row.contact_id)),
+      [made[0].id, made[1].id]
+    )
+    // The list shows it (finished in the last hour).
+    const page = await client.get(`/w/${workspace.slug}/contacts`).loginAs(owner).withInertia()
+    const shown = (page.inertiaProps as { bulkActions: { id: string; status: string }[] })
+      .bulkActions
+    assert.deepEqual(
+      shown.map((row: { id: string; status: string }) => [row.id, row.status]),
+      [[id, 'completed']]
+    )
+
+    const deleted = await send(client, owner, 'post', url, {
       action: 'delete',
       all: true,
       filters: { tag: tag.publicId },
     })
-    assert.equal(deleted.body().affected, 2)
+    deleted.assertStatus(202)
+    await drainQueue()
+    const gone = await send(client, owner, 'get', `${url}/${deleted.body().bulk.id}`)
+    assert.include(gone.body(), { status: 'completed', affected: 2 })
     const left = await tenancy.run(workspace.id, () => Contact.query())
     assert.deepEqual(
       left.map((contact) => contact.id),
       [made[2].id]
     )
+  })
+
+  test('a bulk job on 1,200 contacts reports progress in steps and can run again safely', async ({
+    assert,
+  }) => {
+    const { workspace, owner } = await frenchWorkspace()
+    const now = DateTime.utc().toFormat('yyyy-LL-dd HH:mm:ss')
+    const rows = Array.from({ length: 1200 }, (_, index) => ({
+      workspace_id: workspace.id,
+      public_id: `01BQKK${String(index).padStart(20, '0')}`,
+      phone: `+336129${String(index).padStart(5, '0')}`,
+      name: `Bulk ${index}`,
+      source: 'manual',
+      created_at: now,
+      updated_at: now,
+    }))
+    for (let start = 0; start < rows.length; start += 300) {
+      await db.table('contacts').multiInsert(rows.slice(start, start + 300))
+    }
+    const steps: [number, number][] = []
+    await tenancy.run(workspace.id, async () => {
+      const tag = await Tag.query().where('name', 'VIP').firstOrFail()
+      const definition = filterDefinition(await parseListFilters({ q: 'bulk' }))
+      const row = await startBulkAction({ action: 'tag', definition, tag: tag.publicId }, owner.id)
+      assert.equal(row.total, 1200)
+      const result = await bulkUpdateContacts(
+        { action: 'tag', target: { definition }, tag: tag.publicId },
+        owner.id,
+        async (processed, affected) => {
+          steps.push([processed, affected])
+        }
+      )
+      assert.equal(result.affected, 1200)
+      // A second run (a worker died and the job ran again) adds nothing twice.
+      await runBulkAction(row.id)
+      await row.refresh()
+      assert.equal(row.status, 'completed')
+      assert.equal(row.affected, 0)
+      const [count] = await db
+        .from('contact_tags')
+        .where('workspace_id', workspace.id)
+        .where('tag_id', tag.id)
+        .count('* as n')
+      assert.equal(Number(count.n), 1200)
+    })
+    assert.deepEqual(
+      steps.map(([processed]) => processed),
+      [500, 1000, 1200]
+    )
+    assert.deepEqual(steps.at(-1), [1200, 1200])
   })
 })
 

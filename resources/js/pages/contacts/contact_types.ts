@@ -41,3 +41,18 @@ export function valueToInput(value: FieldValue | undefined): string {
   if (typeof value === 'boolean') return value ? 'true' : 'false'
   return String(value)
 }
+
+/** A bulk action on every matching contact, run in the background (server: bulkActionView). */
+export type BulkActionRow = {
+  id: string
+  action: 'tag' | 'untag' | 'set_field' | 'opt_out' | 'delete'
+  tag: string | null
+  field: string | null
+  status: 'queued' | 'running' | 'completed' | 'failed'
+  total: number | null
+  processed: number
+  affected: number
+  failure: string | null
+  createdAt: string | null
+  finishedAt: string | null
+}
