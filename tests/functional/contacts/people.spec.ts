@@ -9,6 +9,7 @@ import CustomField from '#contacts/models/custom_field'
 import Tag from '#contacts/models/tag'
 import ContactBulkAction from '#contacts/models/contact_bulk_action'
 import { bulkUpdateContacts } from '#contacts/actions/bulk_update_contacts'
+import { eraseContact } from '#contacts/actions/erase_contact'
 import { runBulkAction, startBulkAction } from '#contacts/services/bulk_actions'
 import Plan from '#core/models/plan'
 import type User from '#core/models/user'
@@ -147,6 +148,16 @@ test.group('Contacts: create', () => {
     third.assertStatus(403)
     assert.equal(third.body().errors[0].code, 'E_PLAN_LIMIT_REACHED')
     assert.match(third.body().errors[0].message, /allows 2 contacts/)
+
+    // An erased contact (GDPR) no longer uses up the plan.
+    const first = await tenancy.run(workspace.id, () =>
+      Contact.query().where('phone', '+33612345601').firstOrFail()
+    )
+    await tenancy.run(workspace.id, () => eraseContact(first, owner.id))
+    const afterErasure = await send(client, owner, 'post', `/w/${workspace.slug}/contacts`, {
+      phone: '0612345603',
+    })
+    afterErasure.assertStatus(201)
   })
 })
 
