@@ -11,6 +11,7 @@ import Workspace from '#core/models/workspace'
 import Plan from '#core/models/plan'
 import { COLUMN_OF, workspaceFields } from '#contacts/services/custom_fields'
 import { insertRows, isMysql, selectIn, type SqlValue } from '#contacts/import/bulk_sql'
+import { withBoundedHeap } from '#contacts/import/heap'
 import {
   countCsvRows,
   formatOf,
@@ -219,6 +220,10 @@ export async function runImport(importId: number, hooks: ImportHooks = {}): Prom
     if (!owner) throw new Error(`Import ${importId} does not exist`)
     return tenancy.run(Number(owner.workspace_id), () => runImport(importId, hooks))
   }
+  return withBoundedHeap(() => runInTenant(importId, hooks))
+}
+
+async function runInTenant(importId: number, hooks: ImportHooks): Promise<void> {
   const record = await ContactImport.findOrFail(importId)
   if (!['queued', 'running', 'failed'].includes(record.status)) return
   if (!record.mapping || !record.options || !record.preview) {

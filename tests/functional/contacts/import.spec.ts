@@ -316,6 +316,34 @@ test.group('Contacts import', () => {
     assert.deepEqual(await tagNamesOf(workspace, contacts[0].id), ['a', 'b'])
   })
 
+  test('quotes, backslashes and other special characters are stored exactly as written', async ({
+    client,
+    assert,
+  }) => {
+    const { workspace, owner } = await makeWorkspace()
+    const names = [
+      "O'Brien \\ co",
+      'Say "hi"; DROP TABLE contacts; --',
+      "tab\there ' \\' \\\\",
+      'نور الهدى',
+    ]
+    const cell = (text: string) => `"${text.replace(/"/g, '""')}"`
+    const csv = ['phone,name,tags']
+      .concat(names.map((text, index) => `061234567${index},${cell(text)},${cell(`x'\\${index}`)}`))
+      .join('\n')
+    const record = await importFile(client, workspace, owner, csv, [phone, name, { kind: 'tags' }])
+    assert.equal(record.createdCount, names.length)
+    assert.equal(record.errorCount, 0)
+    const contacts = await contactsOf(workspace)
+    assert.deepEqual(
+      contacts.map((contact) => contact.name),
+      names
+    )
+    for (const [index, contact] of contacts.entries()) {
+      assert.deepEqual(await tagNamesOf(workspace, contact.id), [`x'\\${index}`])
+    }
+  })
+
   test('tags: a tags column and tags for every row, created when missing, never twice', async ({
     client,
     assert,
