@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon'
 import type { HttpContext } from '@adonisjs/core/http'
-import { inboxScope, visibleConversation } from '#inbox/queries/inbox_scope'
+import { inboxScope, listScope, visibleConversation } from '#inbox/queries/inbox_scope'
 import { listConversations, parseFilters, segmentRefs } from '#inbox/queries/list_conversations'
 import { inboxCounts } from '#inbox/queries/inbox_counts'
 import { getConversation } from '#inbox/queries/get_conversation'
@@ -76,8 +76,9 @@ export default class ConversationsController {
   /** GET /inbox/conversations → ConversationPage */
   async list(ctx: HttpContext) {
     await ctx.bouncer.authorize('permit', 'inbox.view')
-    const scope = await inboxScope(ctx)
-    return listConversations(scope, parseFilters(ctx.request.qs(), scope))
+    const qs = ctx.request.qs()
+    const scope = await listScope(ctx, (base) => parseFilters(qs, base).view)
+    return listConversations(scope, parseFilters(qs, scope))
   }
 
   /** GET /inbox/counts → InboxCounts */

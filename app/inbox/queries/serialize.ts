@@ -169,3 +169,136 @@ export async function listItems(
     }
   })
 }
+
+/**
+ * A page of the list in ONE statement: `page` selects the page's
+ * `conversations.id` (and its sort key), ordered and limited; it runs as a
+ * derived table (MariaDB materialises it first, with the plan it would
+ * have alone), joined to the conversations with their contact, channel,
+ * assignee, team and tags (left joins on the tenant's composite keys; a
+ * conversation with several tags comes back as several rows). The page's
+ * order is kept. Same JSON as `listItems`, plus each conversation's sort
+ * key for the cursor.
+ */
+export async function hydratePage(
+  workspaceId: number,
+  page: any
+): Promise<{ item: ConversationListItem; id: number; lastMessageAt: unknown }[]> {
+  const sameWorkspace =
+    (table: string, column: string, key = 'id') =>
+    (join: any) => {
+      join
+        .on(`${table}.workspace_id`, 'conversations.workspace_id')
+        .andOn(`${table}.${key}`, `conversations.${column}`)
+    }
+  const rows: (ConversationRow & {
+    contact_public_id: string | null
+    contact_name: string | null
+    contact_profile_name: string | null
+    contact_phone: string | null
+    channel_public_id: string | null
+    channel_name: string | null
+    channel_driver: string | null
+    assignee_public_id: string | null
+    assignee_name: string | null
+    team_public_id: string | null
+    team_name: string | null
+    tag_public_id: string | null
+    tag_name: string | null
+    tag_color: string | null
+  })[] = await db
+    .from(page.as('page'))
+    .join('conversations', (join) => {
+      join.on('conversations.id', 'page.id')
+    })
+    .leftJoin('contacts', sameWorkspace('contacts', 'contact_id'))
+    .leftJoin('channels', sameWorkspace('channels', 'channel_id'))
+    .leftJoin('teams', sameWorkspace('teams', 'team_id'))
+    .leftJoin('memberships', sameWorkspace('memberships', 'assignee_id', 'user_id'))
+    .leftJoin('users', 'users.id', 'memberships.user_id')
+    .leftJoin('conversation_tags', sameWorkspace('conversation_tags', 'id', 'conversation_id'))
+    .leftJoin('tags', (join) => {
+      join
+        .on('tags.workspace_id', 'conversation_tags.workspace_id')
+        .andOn('tags.id', 'conversation_tags.tag_id')
+    })
+    .where('conversations.workspace_id', workspaceId)
+    .select(
+      ...LIST_COLUMNS,
+      'contacts.public_id as contact_public_id',
+      'contacts.name as contact_name',
+      'contacts.profile_name as contact_profile_name',
+      'contacts.phone as contact_phone',
+      'channels.public_id as channel_public_id',
+      'channels.name as channel_name',
+      'channels.driver as channel_driver',
+      'memberships.public_id as assignee_public_id',
+      'users.full_name as assignee_name',
+      'teams.public_id as team_public_id',
+      'teams.name as team_name',
+      'tags.public_id as tag_public_id',
+      'tags.name as tag_name',
+      'tags.color as tag_color'
+    )
+    .orderBy('page.last_message_at', 'desc')
+    .orderBy('page.id', 'desc')
+    .orderBy('tags.name')
+
+  const items = new Map<
+    number,
+    { item: ConversationListItem; id: number; lastMessageAt: unknown }
+  >()
+  for (const row of rows) {
+    const id = Number(row.id)
+    let entry = items.get(id)
+    if (!entry) {
+      const item: ConversationListItem = {
+        id: row.public_id,
+        status: row.status as InboxStatus,
+        priority: Number(row.priority ?? 0),
+        unreadCount: Number(row.unread_count ?? 0),
+        snoozedUntil: toIso(row.snoozed_until),
+        lastMessageAt: toIso(row.last_message_at),
+        lastMessagePreview: row.last_message_preview ?? null,
+        lastMessageDirection: (row.last_message_direction ??
+          null) as ConversationListItem['lastMessageDirection'],
+        windowEndsAt: windowEndsAt(row.last_inbound_at),
+        contact: {
+          id: row.contact_public_id ?? '',
+          name:
+            row.contact_public_id === null
+              ? null
+              : (row.contact_name ?? row.contact_profile_name ?? null),
+          phone: row.contact_phone ?? null,
+        },
+        channel:
+          row.channel_public_id === null
+            ? { id: '', name: '', driver: '' }
+            : {
+                id: row.channel_public_id,
+                name: row.channel_name as string,
+                driver: row.channel_driver as string,
+              },
+        assignee:
+          row.assignee_id !== null && row.assignee_public_id !== null
+            ? { id: row.assignee_public_id, name: row.assignee_name as string }
+            : null,
+        team:
+          row.team_id !== null && row.team_public_id !== null
+            ? { id: row.team_public_id, name: row.team_name as string }
+            : null,
+        tags: [],
+      }
+      entry = { item, id, lastMessageAt: row.last_message_at }
+      items.set(id, entry)
+    }
+    if (row.tag_public_id !== null) {
+      entry.item.tags.push({
+        id: row.tag_public_id,
+        name: row.tag_name as string,
+        color: row.tag_color as string,
+      })
+    }
+  }
+  return [...items.values()]
+}

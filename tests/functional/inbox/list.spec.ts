@@ -13,6 +13,7 @@ import { newWebhookKey } from '#channels/provisioning'
 import { tagConversations } from '#inbox/actions/tag_conversations'
 import { addMember, makeUser, makeWorkspace } from '#tests/helpers/fixtures'
 import { inbound } from '#tests/helpers/inbox'
+import { SEARCH_SEEK } from '#inbox/queries/list_conversations'
 
 const json = (request: any) => request.header('accept', 'application/json')
 
@@ -294,6 +295,48 @@ test.group('Inbox list: filters, search and cursor', () => {
     assert.deepEqual(await search('+1 555 0100 004'), [c4.publicId])
     assert.deepEqual(await search('100%'), [c2.publicId])
     assert.deepEqual(await search('nothing like this'), [])
+  })
+
+  test('a search matching more than the seek limit gives the same pages (search inside the list statement)', async ({
+    client,
+    assert,
+  }) => {
+    const { workspace, owner } = await makeWorkspace()
+    const start = DateTime.now().minus({ hours: 2 })
+    for (let index = 0; index < 6; index++) {
+      await inbound(workspace, {
+        waId: `1555030000${index}`,
+        name: index % 2 ? `Parcel Person ${index}` : `Someone ${index}`,
+        text: index % 3 ? `where is my parcel ${index}` : `hello ${index}`,
+        at: start.plus({ minutes: index }),
+      })
+    }
+    const pages = async (q: string) => {
+      const seen: string[] = []
+      const base = `/w/${workspace.slug}/inbox/conversations?status=any&limit=2&q=${encodeURIComponent(q)}`
+      let response = await json(client.get(base).loginAs(owner))
+      seen.push(...ids(response))
+      let cursor = response.body().nextCursor
+      while (cursor) {
+        response = await json(
+          client.get(`${base}&cursor=${encodeURIComponent(cursor)}`).loginAs(owner)
+        )
+        seen.push(...ids(response))
+        cursor = response.body().nextCursor
+      }
+      return seen
+    }
+    const seek = await pages('parcel')
+    // Messages 1, 2, 4, 5 say parcel; contacts 1, 3, 5 are named Parcel: five conversations.
+    assert.lengthOf(seek, 5)
+    const limit = SEARCH_SEEK.limit
+    SEARCH_SEEK.limit = 2
+    try {
+      assert.deepEqual(await pages('parcel'), seek)
+      assert.deepEqual(await pages('nothing like this'), [])
+    } finally {
+      SEARCH_SEEK.limit = limit
+    }
   })
 
   test('the cursor pages without duplicates or gaps while new conversations arrive', async ({
