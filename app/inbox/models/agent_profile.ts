@@ -30,6 +30,13 @@ export default class AgentProfile extends compose(BaseModel, withTenancy) {
   @column.dateTime()
   declare lastActivityAt: DateTime | null
 
+  /**
+   * Away because the idle sweep set it (not by the member's choice): their
+   * next heartbeat brings them back online. Cleared by any other change.
+   */
+  @column({ consume: (value: unknown) => Boolean(value) })
+  declare autoAway: boolean
+
   /** Null: no limit. */
   @column()
   declare maxOpenConversations: number | null

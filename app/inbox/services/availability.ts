@@ -14,18 +14,22 @@ import { broadcast } from '#core/realtime'
  * Sets a member's availability. Coming online drains the waiting queue;
  * going away or offline hands their open conversations in teams with
  * "reassign when away" to available teammates (or back to the queue).
- * Busy keeps what the agent has and receives nothing new.
+ * Busy keeps what the agent has and receives nothing new. `auto`: the idle
+ * sweep sets them away (a heartbeat undoes it); any other call is the
+ * member's choice, which a heartbeat never changes.
  */
 export async function setAvailability(
   workspaceId: number,
   userId: number,
-  availability: Availability
+  availability: Availability,
+  options: { auto?: boolean } = {}
 ) {
   return tenancy.run(workspaceId, async () => {
     const profile = await ensureAgentProfile(workspaceId, userId)
     const previous = profile.availability
     const now = DateTime.now()
     profile.availability = availability
+    profile.autoAway = availability === 'away' && options.auto === true
     if (previous !== availability) profile.availabilityChangedAt = now
     if (availability === 'online') profile.lastActivityAt = now
     await profile.save()
@@ -50,9 +54,17 @@ async function pushAvailability(workspaceId: number, userId: number, availabilit
   }
 }
 
-/** Records activity (the inbox page's heartbeat); auto-away compares against it. */
+/**
+ * Records activity (the inbox page's heartbeat, sent while the agent
+ * works); auto-away compares against it. A member the idle sweep set away
+ * is back online (which drains the waiting queue); one who chose away,
+ * busy or offline stays so.
+ */
 export async function recordHeartbeat(workspaceId: number, userId: number) {
   const profile = await ensureAgentProfile(workspaceId, userId)
+  if (profile.availability === 'away' && profile.autoAway) {
+    return setAvailability(workspaceId, userId, 'online')
+  }
   await tenancy.run(workspaceId, async () => {
     profile.lastActivityAt = DateTime.now()
     await profile.save()
@@ -155,7 +167,8 @@ const toMillis = (value: unknown): number | null => {
 /**
  * `inbox.availability_sweep` (recurring platform job, every minute; see
  * start/jobs.ts). Online agents idle longer than their workspace's `auto_away_minutes`
- * (0 = never) become away (which reassigns their conversations); then
+ * (0 = never) become away, marked automatic (which reassigns their
+ * conversations; their next heartbeat brings them back online); then
  * every workspace with waiting conversations and someone online drains
  * its queue (a resolved conversation frees a slot within a minute).
  */
@@ -183,7 +196,7 @@ export async function sweepAvailability(now = Date.now()) {
     if (!minutes) continue
     const last = toMillis(row.last_activity_at) ?? toMillis(row.availability_changed_at)
     if (last !== null && now - last < minutes * 60_000) continue
-    await setAvailability(Number(row.workspace_id), Number(row.user_id), 'away')
+    await setAvailability(Number(row.workspace_id), Number(row.user_id), 'away', { auto: true })
     away++
   }
 

@@ -538,6 +538,88 @@ test.group('Assignment: away and offline', () => {
     await sweepAvailability()
     assert.equal(await currentAvailability(workspace.id, ana.user.id), 'online')
   })
+
+  test('a heartbeat brings an auto-away agent back online; a chosen away or busy stays', async ({
+    client,
+    assert,
+  }) => {
+    const { workspace } = await makeWorkspace()
+    const ana = await agent(workspace, 'Ana', { online: true })
+    const idle = async () =>
+      tenancy.run(workspace.id, async () => {
+        const profile = await AgentProfile.findByOrFail('user_id', ana.user.id)
+        profile.lastActivityAt = DateTime.now().minus({ minutes: 30 })
+        await profile.save()
+      })
+    const heartbeat = async () => {
+      const response = await json(
+        client.post(`/w/${workspace.slug}/inbox/heartbeat`).loginAs(ana.user)
+      )
+      response.assertStatus(200)
+      return response.body().availability
+    }
+    const choose = async (availability: string) => {
+      const response = await json(
+        client.put(`/w/${workspace.slug}/inbox/availability`).loginAs(ana.user)
+      ).json({ availability })
+      response.assertStatus(200)
+    }
+    await db.from('workspaces').where('id', workspace.id).update({ auto_away_minutes: 15 })
+
+    // Idle: the sweep sets her away; her next heartbeat (she is active again) brings her back.
+    await idle()
+    await sweepAvailability()
+    assert.equal(await currentAvailability(workspace.id, ana.user.id), 'away')
+    assert.equal(await heartbeat(), 'online')
+    assert.equal(await currentAvailability(workspace.id, ana.user.id), 'online')
+    // Back online means active: the next sweep leaves her online.
+    await sweepAvailability()
+    assert.equal(await currentAvailability(workspace.id, ana.user.id), 'online')
+
+    // Away or busy by choice: heartbeats never change it.
+    await choose('away')
+    assert.equal(await heartbeat(), 'away')
+    assert.equal(await currentAvailability(workspace.id, ana.user.id), 'away')
+    await choose('busy')
+    assert.equal(await heartbeat(), 'busy')
+    assert.equal(await currentAvailability(workspace.id, ana.user.id), 'busy')
+
+    // Auto-away, then she picks away in the menu: now it is her choice.
+    await choose('online')
+    await idle()
+    await sweepAvailability()
+    assert.equal(await currentAvailability(workspace.id, ana.user.id), 'away')
+    await choose('away')
+    assert.equal(await heartbeat(), 'away')
+  })
+
+  test('an auto-away agent back online through the heartbeat takes the waiting queue', async ({
+    client,
+    assert,
+  }) => {
+    const { workspace } = await makeWorkspace()
+    const channel = await sandboxOf(workspace)
+    const ana = await agent(workspace, 'Ana', { online: true })
+    await rule(workspace, 'round_robin')
+    await db.from('workspaces').where('id', workspace.id).update({ auto_away_minutes: 15 })
+    await tenancy.run(workspace.id, async () => {
+      const profile = await AgentProfile.findByOrFail('user_id', ana.user.id)
+      profile.lastActivityAt = DateTime.now().minus({ minutes: 30 })
+      await profile.save()
+    })
+    await sweepAvailability()
+    assert.equal(await currentAvailability(workspace.id, ana.user.id), 'away')
+
+    // Nobody online: the new conversation waits.
+    const waiting = await inbound(channel, 'hello')
+    assert.isNull(waiting.assigneeId)
+    assert.isNotNull(waiting.waitingSince)
+
+    const beat = await json(client.post(`/w/${workspace.slug}/inbox/heartbeat`).loginAs(ana.user))
+    beat.assertStatus(200)
+    beat.assertBody({ availability: 'online' })
+    assert.equal((await conversation(workspace.id, waiting.id)).assigneeId, ana.user.id)
+  })
 })
 
 test.group('Assignment: routing rules', () => {
