@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import type { RawQueryBindings } from '@adonisjs/lucid/types/querybuilder'
 import CustomField from '#contacts/models/custom_field'
 import Segment from '#contacts/models/segment'
 import Tag from '#contacts/models/tag'
@@ -28,7 +29,16 @@ import {
  * - Custom fields, tags, consent, conversations and events become
  *   `contacts.id [NOT] IN (SELECT contact_id FROM … WHERE workspace_id = ? …)`:
  *   uncorrelated subqueries over the `(workspace_id, field_id, value_…)`
- *   style indexes, which MariaDB runs as semi-joins.
+ *   style indexes, which MariaDB runs as semi-joins. Under an OR or a
+ *   negated group (where no database flattens an IN into a semi-join),
+ *   custom fields and tags become correlated probes on the unique keys
+ *   instead — `(SELECT 1 FROM … p WHERE p.contact_id = contacts.id …) IS
+ *   [NOT] NULL` — so a sample (ORDER BY id DESC LIMIT n) reads a few
+ *   hundred rows instead of materialising every subquery first.
+ * - Counts (`countSegment`) use the set form when the definition allows
+ *   it (see `compileSet`): distinct contact ids driven from the most
+ *   selective custom field or tag, the other conditions probed per id,
+ *   OR as UNION; otherwise COUNT(*) over the WHERE clause above.
  * - Text comparisons are case-insensitive: LOWER() on both sides;
  *   LIKE patterns escape their wildcards with `!`.
  * - Erased contacts never match.
@@ -79,9 +89,11 @@ export async function segmentFilter(
   options: SegmentOptions = {}
 ): Promise<(query: any) => void> {
   const fragment = await compileSegment(definition, options)
-  return (query: any) => {
-    query.whereRaw(`(${fragment.sql})`, fragment.bindings)
-  }
+  return (query: any) => applyWhere(query, fragment)
+}
+
+function applyWhere(query: any, fragment: Fragment) {
+  query.whereRaw(`(${fragment.sql})`, fragment.bindings)
 }
 
 /** The definition as one SQL boolean expression with its bindings. */
@@ -89,17 +101,23 @@ async function compileSegment(
   definition: unknown,
   options: SegmentOptions = {}
 ): Promise<Fragment> {
-  const context: CompileContext = {
-    workspaceId: tenancy.workspaceId(),
-    now: (options.now ?? DateTime.utc()).toUTC(),
-    client: options.client,
-  }
+  const context = contextOf(options)
   const stack = options.self ? [options.self] : []
   const { fragment, errors } = await compileDefinition(definition, context, stack)
   if (errors.length) throw new InvalidSegmentException(errors)
+  return withErased(fragment)
+}
+
+const withErased = (fragment: Fragment): Fragment => ({
+  sql: `contacts.erased_at IS NULL AND (${fragment.sql})`,
+  bindings: fragment.bindings,
+})
+
+function contextOf(options: SegmentOptions): CompileContext {
   return {
-    sql: `contacts.erased_at IS NULL AND (${fragment.sql})`,
-    bindings: fragment.bindings,
+    workspaceId: tenancy.workspaceId(),
+    now: (options.now ?? DateTime.utc()).toUTC(),
+    client: options.client,
   }
 }
 
@@ -114,11 +132,25 @@ async function compileDefinition(
   context: CompileContext,
   stack: string[]
 ): Promise<{ fragment: Fragment; errors: SegmentError[] }> {
+  const prepared = await prepareDefinition(definition, context, stack)
+  if (!prepared.tree) return { fragment: FALSE, errors: prepared.errors }
+  return { fragment: compileGroup(prepared.tree, prepared.lookups, context, true), errors: [] }
+}
+
+/** Parses and resolves a definition: the tree and its lookups, or the errors. */
+async function prepareDefinition(
+  definition: unknown,
+  context: CompileContext,
+  stack: string[]
+): Promise<
+  | { tree: ParsedGroup; lookups: Lookups; errors: [] }
+  | { tree: null; lookups: null; errors: SegmentError[] }
+> {
   const { tree, errors } = parseDefinition(definition)
-  if (!tree) return { fragment: FALSE, errors }
+  if (!tree) return { tree: null, lookups: null, errors }
   const lookups = await resolve(tree, context, stack, errors)
-  if (errors.length) return { fragment: FALSE, errors }
-  return { fragment: compileGroup(tree, lookups, context), errors }
+  if (errors.length) return { tree: null, lookups: null, errors }
+  return { tree, lookups, errors: [] }
 }
 
 function walk(node: ParsedNode, visit: (condition: ParsedCondition) => void) {
@@ -251,15 +283,28 @@ function checkCustomValue(
   )
 }
 
-function compileGroup(group: ParsedGroup, lookups: Lookups, context: CompileContext): Fragment {
+/**
+ * `flat`: the group sits in a chain of ANDs from the root, where an
+ * `IN (subquery)` becomes a semi-join. Below an OR (with more than one
+ * condition) or a NOT it does not, so custom fields and tags compile to
+ * correlated probes there.
+ */
+function compileGroup(
+  group: ParsedGroup,
+  lookups: Lookups,
+  context: CompileContext,
+  flat: boolean
+): Fragment {
   let fragment: Fragment
   if (!group.conditions.length) {
     fragment = TRUE
   } else {
+    const childFlat =
+      flat && !group.negate && (group.match === 'all' || group.conditions.length === 1)
     const parts = group.conditions.map((child) =>
       child.type === 'group'
-        ? compileGroup(child, lookups, context)
-        : compileCondition(child, lookups, context)
+        ? compileGroup(child, lookups, context, childFlat)
+        : compileCondition(child, lookups, context, childFlat)
     )
     const glue = group.match === 'all' ? ' AND ' : ' OR '
     fragment = {
@@ -273,8 +318,13 @@ function compileGroup(group: ParsedGroup, lookups: Lookups, context: CompileCont
 function compileCondition(
   condition: ParsedCondition,
   lookups: Lookups,
-  context: CompileContext
+  context: CompileContext,
+  flat: boolean
 ): Fragment {
+  if (!flat) {
+    const probe = probeOf(condition, lookups, context, 'contacts.id')
+    if (probe) return probe
+  }
   const fragment = compilePositive(condition, lookups, context)
   return condition.negate ? not(fragment) : fragment
 }
@@ -486,17 +536,18 @@ const KIND_OF_FIELD: Record<CustomField['type'], ValueKind> = {
 const VALUE_COLUMNS = ['value_text', 'value_number', 'value_date', 'value_bool'] as const
 
 /**
- * A custom field condition: `contacts.id IN (SELECT contact_id FROM
- * contact_field_values WHERE workspace_id = ? AND field_id = ? AND …)`.
- * A contact without a value has no row, so `is_not_set`, `neq` and
- * `not_contains` are the NOT IN of their positive form.
+ * The rows of `contact_field_values` a custom field condition is about:
+ * the conditions after `workspace_id = ? AND field_id = ?` (unqualified
+ * value columns), and whether a contact matches by having such a row
+ * (`member`) or by having none. A contact without a value has no row, so
+ * `is_not_set`, `neq` and `not_contains` are "no row of the positive form".
  */
-function customFieldPredicate(
+function customFieldRows(
   field: CustomField,
   condition: Extract<ParsedCondition, { type: 'custom_field' }>,
   value: NormalValue,
   context: CompileContext
-): Fragment {
+): { where: Fragment; member: boolean } {
   const kind = KIND_OF_FIELD[field.type]
   const { op } = condition
   const negative: Record<string, string> = {
@@ -524,7 +575,6 @@ function customFieldPredicate(
   } else {
     predicate = { sql: 'value_bool = ?', bindings: [value ? 1 : 0] }
   }
-  const inSet = negative[op] ? 'NOT IN' : 'IN'
   // The typed columns before this one are NULL for this field: saying so
   // lets the one (field, text, number, date, bool) index serve the range.
   const column = COLUMN_OF[field.type]
@@ -532,11 +582,194 @@ function customFieldPredicate(
     .map((name) => ` AND ${name} IS NULL`)
     .join('')
   return {
-    sql:
-      `contacts.id ${inSet} (SELECT contact_id FROM contact_field_values` +
-      ` WHERE workspace_id = ? AND field_id = ?${prefix}${predicate ? ` AND ${predicate.sql}` : ''})`,
-    bindings: [context.workspaceId, field.id, ...(predicate?.bindings ?? [])],
+    where: {
+      sql: `${prefix}${predicate ? ` AND ${predicate.sql}` : ''}`,
+      bindings: predicate?.bindings ?? [],
+    },
+    member: !negative[op],
   }
+}
+
+/**
+ * A custom field condition: `contacts.id IN (SELECT contact_id FROM
+ * contact_field_values WHERE workspace_id = ? AND field_id = ? AND …)`
+ * (NOT IN for the negative operators).
+ */
+function customFieldPredicate(
+  field: CustomField,
+  condition: Extract<ParsedCondition, { type: 'custom_field' }>,
+  value: NormalValue,
+  context: CompileContext
+): Fragment {
+  const { where, member } = customFieldRows(field, condition, value, context)
+  return {
+    sql:
+      `contacts.id ${member ? 'IN' : 'NOT IN'} (SELECT contact_id FROM contact_field_values` +
+      ` WHERE workspace_id = ? AND field_id = ?${where.sql})`,
+    bindings: [context.workspaceId, field.id, ...where.bindings],
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Keyed forms of custom field and tag conditions: probes and drivers. */
+/* ------------------------------------------------------------------ */
+
+/**
+ * A custom field or tag condition as the rows of one table that decide
+ * it, keyed by contact: `from` (the table), `where` (after `workspace_id
+ * = ?`, unqualified columns, bindings included), `member` (a contact
+ * matches by having such a row, or by having none; `negate` applied) and
+ * `rank` (how selective a driver it is likely to be: lower is better).
+ * At most one row per contact: (workspace, contact, field) is the primary
+ * key of contact_field_values and (workspace, contact, tag) is unique in
+ * contact_tags. Other conditions are not keyed (null).
+ */
+type Keyed = { from: string; where: Fragment; member: boolean; rank: number }
+
+const EXACT_OPS = new Set(['eq', 'in', 'on'])
+const NARROW_OPS = new Set(['starts_with', 'between'])
+
+function keyedOf(
+  condition: ParsedCondition,
+  lookups: Lookups,
+  context: CompileContext
+): Keyed | null {
+  if (condition.type === 'custom_field') {
+    const field = lookups.fields.get(condition.key)!
+    const value = lookups.values.get(condition) ?? null
+    const { where, member } = customFieldRows(field, condition, value, context)
+    const rank = EXACT_OPS.has(condition.op) ? 1 : NARROW_OPS.has(condition.op) ? 3 : 4
+    return {
+      from: 'contact_field_values',
+      where: { sql: ` AND field_id = ?${where.sql}`, bindings: [field.id, ...where.bindings] },
+      member: member !== condition.negate,
+      rank: condition.op === 'is_set' ? 5 : rank,
+    }
+  }
+  if (condition.type === 'tag') {
+    const tag = lookups.tags.get(condition.tag)!
+    return {
+      from: 'contact_tags',
+      where: { sql: ' AND tag_id = ?', bindings: [tag.id] },
+      member: (condition.op === 'has') !== condition.negate,
+      rank: 2,
+    }
+  }
+  return null
+}
+
+/**
+ * A keyed condition checked for one contact id (`idExpr`): a lookup on the
+ * unique key, `(SELECT 1 FROM … p WHERE p.workspace_id = ? AND
+ * p.contact_id = <id> …) IS [NOT] NULL`. `negate` is applied.
+ */
+function probeOf(
+  condition: ParsedCondition,
+  lookups: Lookups,
+  context: CompileContext,
+  idExpr: string
+): Fragment | null {
+  const keyed = keyedOf(condition, lookups, context)
+  if (!keyed) return null
+  return {
+    sql:
+      `(SELECT 1 FROM ${keyed.from} p WHERE p.workspace_id = ? AND p.contact_id = ${idExpr}` +
+      `${keyed.where.sql}) IS ${keyed.member ? 'NOT NULL' : 'NULL'}`,
+    bindings: [context.workspaceId, ...keyed.where.bindings],
+  }
+}
+
+/**
+ * The set form of a definition, for counting: one query of distinct
+ * contact ids (erased contacts left out), or null when the definition has
+ * no such form (then the count runs over the WHERE clause).
+ *
+ * - An AND group needs at least one custom field or tag condition a
+ *   contact matches by having a row: the most selective of them drives
+ *   (`SELECT d.contact_id FROM <its table> d WHERE …`, an index range of
+ *   one row per contact), the other keyed conditions are probes on
+ *   d.contact_id, and everything else (standard fields, engagement,
+ *   consent, events, conversations, nested groups, segments) is one probe
+ *   on the contact's row with the WHERE form of those conditions.
+ * - An OR group is the UNION of its conditions' sets (each must have one).
+ * - A negated group, an empty group or a condition that cannot drive has
+ *   no set form.
+ * Erased contacts are excluded with one uncorrelated NOT IN (served by the
+ * (workspace_id, erased_at) index), unless the contact's row is probed
+ * anyway.
+ */
+function compileSet(
+  node: ParsedNode,
+  lookups: Lookups,
+  context: CompileContext
+): Fragment[] | null {
+  if (node.type !== 'group') {
+    return compileSet(
+      { type: 'group', match: 'all', negate: false, conditions: [node], path: node.path },
+      lookups,
+      context
+    )
+  }
+  if (node.negate || !node.conditions.length) return null
+  if (node.match === 'any' && node.conditions.length > 1) {
+    const arms: Fragment[] = []
+    for (const child of node.conditions) {
+      const childArms = compileSet(child, lookups, context)
+      if (!childArms) return null
+      arms.push(...childArms)
+    }
+    return arms
+  }
+  // AND (or a single condition): pick the driver.
+  let driver: { condition: ParsedCondition; keyed: Keyed } | null = null
+  for (const child of node.conditions) {
+    if (child.type === 'group') continue
+    const keyed = keyedOf(child, lookups, context)
+    if (keyed?.member && (!driver || keyed.rank < driver.keyed.rank)) {
+      driver = { condition: child, keyed }
+    }
+  }
+  if (!driver) {
+    // A lone nested group (e.g. the root holding one OR group) is its own set.
+    if (node.conditions.length === 1 && node.conditions[0].type === 'group') {
+      return compileSet(node.conditions[0], lookups, context)
+    }
+    return null
+  }
+  const ws = context.workspaceId
+  const probes: Fragment[] = []
+  const onContact: Fragment[] = []
+  for (const child of node.conditions) {
+    if (child === driver.condition) continue
+    const probe = child.type === 'group' ? null : probeOf(child, lookups, context, 'd.contact_id')
+    if (probe) probes.push(probe)
+    else
+      onContact.push(
+        child.type === 'group'
+          ? compileGroup(child, lookups, context, false)
+          : compileCondition(child, lookups, context, false)
+      )
+  }
+  const contact: Fragment = onContact.length
+    ? {
+        sql:
+          '(SELECT 1 FROM contacts WHERE contacts.workspace_id = ? AND contacts.id = d.contact_id' +
+          ` AND contacts.erased_at IS NULL AND ${onContact.map((part) => `(${part.sql})`).join(' AND ')}) IS NOT NULL`,
+        bindings: [ws, ...onContact.flatMap((part) => part.bindings)],
+      }
+    : {
+        sql: 'd.contact_id NOT IN (SELECT id FROM contacts WHERE workspace_id = ? AND erased_at IS NOT NULL)',
+        bindings: [ws],
+      }
+  const parts = [contact, ...probes]
+  return [
+    {
+      sql:
+        `SELECT d.contact_id FROM ${driver.keyed.from} d WHERE d.workspace_id = ?${driver.keyed.where.sql}` +
+        parts.map((part) => ` AND ${part.sql}`).join(''),
+      bindings: [ws, ...driver.keyed.where.bindings, ...parts.flatMap((part) => part.bindings)],
+    },
+  ]
 }
 
 /**
@@ -588,13 +821,40 @@ function contactsQuery(options: SegmentOptions) {
     .where('contacts.workspace_id', tenancy.workspaceId())
 }
 
-/** How many contacts of the current workspace match. */
+/**
+ * How many contacts of the current workspace match: COUNT(*) over the set
+ * form when the definition has one (see `compileSet`), else over the
+ * WHERE clause.
+ */
 export async function countSegment(definition: unknown, options: SegmentOptions = {}) {
-  const filter = await segmentFilter(definition, options)
-  const query = contactsQuery(options).count('* as total')
-  filter(query)
-  const [row] = await query
-  return Number(row?.total ?? 0)
+  const context = contextOf(options)
+  const prepared = await prepareDefinition(definition, context, options.self ? [options.self] : [])
+  if (!prepared.tree) throw new InvalidSegmentException(prepared.errors)
+  const arms = compileSet(prepared.tree, prepared.lookups, context)
+  const client = options.client ?? db
+  let rows: { total: number | string }[]
+  if (arms) {
+    // UNION (not ALL): a contact in two arms counts once. One arm is
+    // already distinct (one driver row per contact).
+    const sql = arms.map((arm) => arm.sql).join(' UNION ')
+    const result = await client.rawQuery(
+      `SELECT COUNT(*) AS total FROM (${sql}) segment_members`,
+      arms.flatMap((arm) => arm.bindings) as unknown as RawQueryBindings
+    )
+    rows = rawRows(result)
+  } else {
+    const where = withErased(compileGroup(prepared.tree, prepared.lookups, context, true))
+    const query = contactsQuery(options).count('* as total')
+    applyWhere(query, where)
+    rows = await query
+  }
+  return Number(rows[0]?.total ?? 0)
+}
+
+/** Rows of a raw SELECT: mysql2 answers [rows, fields], sqlite3 the rows. */
+function rawRows<T>(result: unknown): T[] {
+  if (Array.isArray(result) && Array.isArray(result[0])) return result[0] as T[]
+  return result as T[]
 }
 
 export type SegmentMember = { id: string; name: string; phone: string | null }

@@ -419,6 +419,39 @@ function randomGroup(rng: Rng, data: OracleData, depth: number, segmentIds: stri
   }
 }
 
+/** A custom field or tag condition (any operator, sometimes negated). */
+function keyedCondition(rng: Rng, data: OracleData): any {
+  for (;;) {
+    const condition = randomCondition(rng, data, [])
+    if (condition.type === 'custom_field' || condition.type === 'tag') return condition
+  }
+}
+
+/**
+ * Definitions shaped for the count's set form (compileSet): ORs of AND
+ * groups led by custom field and tag conditions, with other conditions,
+ * nested groups, negations and saved segments mixed in (some of which
+ * leave the set form, so both forms are compared).
+ */
+function keyedGroup(rng: Rng, data: OracleData, depth: number, segmentIds: string[]): any {
+  if (rng.chance(0.5) && depth < 3) {
+    const conditions = []
+    for (let count = rng.int(1, 3); count > 0; count--) {
+      conditions.push(
+        rng.chance(0.7) ? keyedGroup(rng, data, depth + 1, segmentIds) : keyedCondition(rng, data)
+      )
+    }
+    return { type: 'group', match: 'any', negate: rng.chance(0.05) || undefined, conditions }
+  }
+  const conditions = []
+  for (let count = rng.int(1, 3); count > 0; count--) conditions.push(keyedCondition(rng, data))
+  if (rng.chance(0.4)) conditions.push(randomCondition(rng, data, segmentIds))
+  if (rng.chance(0.15) && depth < 3) conditions.push(randomGroup(rng, data, depth + 1, segmentIds))
+  if (rng.chance(0.1))
+    conditions.push({ type: 'group', match: rng.pick(['all', 'any']), conditions: [] })
+  return { type: 'group', match: 'all', negate: rng.chance(0.05) || undefined, conditions }
+}
+
 async function expectInvalid(
   definition: unknown,
   options: Parameters<typeof segmentFilter>[1] = {}
@@ -471,10 +504,9 @@ test.group('Segment engine', () => {
         `only workspace A contacts (seed ${seed}, run ${run})`
       )
       assert.deepEqual(actual, expected, `seed ${seed}, run ${run}: ${JSON.stringify(definition)}`)
-      if (run % 20 === 0) {
-        const count = await tenancy.run(workspace.id, () => countSegment(definition, { now }))
-        assert.equal(count, expected.length, `count, seed ${seed}, run ${run}`)
-      }
+      // The count has its own SQL form (the set of ids, see compileSet): every run.
+      const count = await tenancy.run(workspace.id, () => countSegment(definition, { now }))
+      assert.equal(count, expected.length, `count, seed ${seed}, run ${run}`)
     }
     // The random definitions are not all trivially everything/nothing.
     assert.isAbove(nonTrivial, runs / 4)
@@ -485,7 +517,46 @@ test.group('Segment engine', () => {
       const expected = [...evaluate(definition, otherData)].sort((a, b) => a - b)
       const actual = await tenancy.run(other.id, () => allIds(definition, { now }))
       assert.deepEqual(actual, expected, `other workspace, seed ${seed}, run ${run}`)
+      const count = await tenancy.run(other.id, () => countSegment(definition, { now }))
+      assert.equal(count, expected.length, `other workspace count, seed ${seed}, run ${run}`)
     }
+  }).timeout(180_000)
+
+  test('counts in set form (ORs of custom field and tag groups) match the oracle', async ({
+    assert,
+  }) => {
+    const seed = Number(process.env.SEGMENT_SEED ?? Math.floor(Math.random() * 2 ** 31))
+    console.log(`  segment set-form test seed: SEGMENT_SEED=${seed}`)
+    const rng = prng(seed)
+    const now = DateTime.utc().startOf('second')
+    const { workspace } = await makeWorkspace()
+    const { workspace: other } = await makeWorkspace()
+    const data = await seedRandom(workspace, rng, now, 70)
+    await seedRandom(other, prng(seed + 1), now, 25)
+    const segmentIds: string[] = []
+    await tenancy.run(workspace.id, async () => {
+      for (let index = 0; index < 2; index++) {
+        const definition = keyedGroup(rng, data, 2, segmentIds.slice())
+        const segment = await Segment.create({ name: `Keyed ${index}`, definition })
+        data.segments.set(segment.publicId, definition)
+        segmentIds.push(segment.publicId)
+      }
+    })
+    const runs = Number(process.env.SEGMENT_RUNS ?? 160)
+    let nonTrivial = 0
+    for (let run = 0; run < runs; run++) {
+      const definition = keyedGroup(rng, data, 1, segmentIds)
+      const expected = [...evaluate(definition, data)].sort((a, b) => a - b)
+      if (expected.length > 0 && expected.length < data.contacts.length - 5) nonTrivial++
+      const [count, actual] = await tenancy.run(workspace.id, async () => [
+        await countSegment(definition, { now }),
+        await allIds(definition, { now }),
+      ])
+      const context = `seed ${seed}, run ${run}: ${JSON.stringify(definition)}`
+      assert.deepEqual(actual, expected, context)
+      assert.equal(count, expected.length, `count, ${context}`)
+    }
+    assert.isAbove(nonTrivial, runs / 4)
   }).timeout(180_000)
 
   test('keyset pages of ids and the sample', async ({ assert }) => {
