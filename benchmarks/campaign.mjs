@@ -352,6 +352,12 @@ async function measure(simulator, campaignId, since) {
   const missing = [...expected].filter((key) => !seen.has(key)).length
   const times = sends.map(([at]) => at).sort((a, b) => a - b)
   const spanS = times.length > 1 ? (times.at(-1) - times[0]) / 1000 : 0
+  // Diagnostics: the longest pauses between two accepted sends (e.g. a dispatch slice ending).
+  const gaps = times
+    .slice(1)
+    .map((at, i) => at - times[i])
+    .sort((a, b) => b - a)
+    .slice(0, 3)
   const attempts = recorded.attempts
   const windowTimes = [...attempts].sort((a, b) => a - b)
   let maxInAnySecond = 0
@@ -367,6 +373,7 @@ async function measure(simulator, campaignId, since) {
     maxInAnySecond,
     duplicates,
     missing,
+    gaps,
   }
 }
 
@@ -432,6 +439,7 @@ async function main() {
       `${MPS}/s: ${big.sends} sends in ${round(big.spanS, 1)} s → ${round(big.achieved, 1)} msg/s, ` +
         `most in any second ${big.maxInAnySecond}, throttled (130429) ${big.throttled}, duplicates ${big.duplicates}, missing ${big.missing}`
     )
+    console.log(`longest pauses between two sends: ${big.gaps.join(', ')} ms`)
     const ratio = big.achieved / MPS
     console.log(`ratio to target: ${round(ratio * 100, 1)} % of ${MPS} msg/s (target >= 95 %)`)
 
