@@ -8,7 +8,7 @@ import {
   writeFieldValues,
   type FieldValue,
 } from '#contacts/services/custom_fields'
-import { recordConsent } from '#contacts/services/consent'
+import { recordConsentForMany } from '#contacts/services/consent'
 import type { SegmentGroup } from '#contacts/segments/types'
 import { segmentIdChunks } from '#contacts/segments/compile'
 import { findTag, tagContacts, untagContacts } from '#contacts/actions/tag_contacts'
@@ -78,7 +78,7 @@ export type BulkProgress = (processed: number, affected: number) => Promise<void
  * pivot; "set field" validates the value once with `coerceFieldValue`
  * and records a `field_changed` event for each contact whose value
  * changed; "opt out" appends an agent opt-out (marketing) to the consent
- * registry; "delete" removes the contacts (and their conversations).
+ * registry for those not already opted out; "delete" removes the contacts (and their conversations).
  * Returns how many contacts were affected. On every contact a filter
  * matches it runs in a job (`#contacts/services/bulk_actions`), which
  * passes `progress`.
@@ -143,18 +143,16 @@ export async function bulkUpdateContacts(
   } else if (input.action === 'opt_out') {
     const occurredAt = DateTime.now()
     for await (const ids of chunksOf(input.target)) {
-      for (const contactId of ids) {
-        await recordConsent({
-          contactId,
-          event: 'opt_out',
-          scope: 'marketing',
-          source: 'agent',
-          actorId,
-          occurredAt,
-          proof: { text: 'Bulk opt-out from the contacts list' },
-        })
-      }
-      affected += ids.length
+      // Contacts already opted out are left alone (a rerun records nothing twice).
+      const recorded = await recordConsentForMany(ids, {
+        event: 'opt_out',
+        scope: 'marketing',
+        source: 'agent',
+        actorId,
+        occurredAt,
+        proof: { text: 'Bulk opt-out from the contacts list' },
+      })
+      affected += recorded.length
       processed += ids.length
       await progress(processed, affected)
     }

@@ -88,8 +88,7 @@ export async function startBulkAction(
  * Runs one queued bulk action in its workspace. Every action is safe to
  * run again after a worker dies mid-way: tags are never duplicated, a
  * field already holding the value is left alone, deleted contacts no
- * longer match; an opt-out run again appends the same opt-out again (the
- * registry is append-only). A refused input (a tag deleted since) fails
+ * longer match, contacts already opted out get no second opt-out. A refused input (a tag deleted since) fails
  * the action with the reason; any other error fails it and is rethrown
  * so the queue retries.
  */

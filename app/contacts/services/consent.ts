@@ -92,6 +92,39 @@ export async function recordConsent(input: RecordConsentInput): Promise<ConsentE
 }
 
 /**
+ * Records the same event for many contacts of the current workspace in
+ * multi-row INSERTs, skipping those whose latest event in that scope is
+ * already this one (a bulk opt-out run twice records nothing twice).
+ * Returns the contacts it recorded for.
+ */
+export async function recordConsentForMany(
+  contactIds: number[],
+  input: Omit<RecordConsentInput, 'contactId' | 'dedupeKey' | 'messageId'>
+): Promise<number[]> {
+  const states = await consentStates(contactIds, input.scope)
+  const already = input.event === 'opt_in' ? 'opted_in' : 'opted_out'
+  const ids = [...states].filter(([, state]) => state !== already).map(([id]) => id)
+  const occurredAt = input.occurredAt ?? DateTime.now()
+  for (let start = 0; start < ids.length; start += CHUNK) {
+    await ConsentEvent.createMany(
+      ids.slice(start, start + CHUNK).map((contactId) => ({
+        contactId,
+        event: input.event,
+        scope: input.scope,
+        source: input.source,
+        channel: input.channel ?? 'whatsapp',
+        proofText: input.proof?.text?.slice(0, 4000) ?? null,
+        proofIp: input.proof?.ip ?? null,
+        proofFileRow: input.proof?.fileRow ?? null,
+        actorId: input.actorId ?? null,
+        occurredAt,
+      }))
+    )
+  }
+  return ids
+}
+
+/**
  * The current status of one contact for one scope, from its latest event.
  */
 export async function statusOf(

@@ -363,11 +363,21 @@ test.group('Contacts: bulk actions', () => {
     await tenancy.run(workspace.id, () =>
       recordConsent({ contactId: b.id, event: 'opt_in', scope: 'marketing', source: 'form' })
     )
-    const optOut = await bulk({ action: 'opt_out', ids: [b.publicId] })
+    const optOut = await bulk({ action: 'opt_out', ids: [b.publicId, c.publicId] })
     optOut.assertStatus(200)
+    assert.equal(optOut.body().affected, 2)
     const status = await tenancy.run(workspace.id, () => statusOf(b.id, 'marketing'))
     assert.equal(status.state, 'opted_out')
     assert.equal(status.source, 'agent')
+    // Already opted out: nothing is appended twice.
+    const optOutAgain = await bulk({ action: 'opt_out', ids: [b.publicId, c.publicId] })
+    assert.equal(optOutAgain.body().affected, 0)
+    const agentOptOuts = await db
+      .from('consent_events')
+      .where('workspace_id', workspace.id)
+      .where('source', 'agent')
+      .count('* as n')
+    assert.equal(Number(agentOptOuts[0].n), 2)
 
     const foreign = (await frenchWorkspace()).workspace
     const [stranger] = await seed(foreign, [{ name: 'Z', phone: '+33612349009' }])
