@@ -34,6 +34,8 @@ const MYSQL_ESCAPES: Record<string, string> = {
 // The control characters MySQL string literals escape (\0, \b, \Z…), as mysql2 does.
 // eslint-disable-next-line no-control-regex
 const MYSQL_SPECIAL = /[\0\b\t\n\r\x1a"'\\]/g
+// eslint-disable-next-line no-control-regex
+const HAS_SPECIAL = /[\0\b\t\n\r\x1a"'\\]/
 
 /** A value as a MySQL literal (strings escaped as mysql2's client-side formatting does). */
 export function mysqlLiteral(value: SqlValue): string {
@@ -43,6 +45,8 @@ export function mysqlLiteral(value: SqlValue): string {
     return String(value)
   }
   if (typeof value === 'boolean') return value ? '1' : '0'
+  // Most cells need no escaping: test first, replace only when needed.
+  if (!HAS_SPECIAL.test(value)) return `'${value}'`
   return `'${value.replace(MYSQL_SPECIAL, (char) => MYSQL_ESCAPES[char])}'`
 }
 
