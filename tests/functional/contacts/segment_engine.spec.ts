@@ -559,6 +559,133 @@ test.group('Segment engine', () => {
     assert.isAbove(nonTrivial, runs / 4)
   }).timeout(180_000)
 
+  test('each compile shape against hand-checked members (count and ids)', async ({ assert }) => {
+    const { workspace } = await makeWorkspace()
+    const now = DateTime.fromISO('2026-03-10T12:00:00Z')
+    await tenancy.run(workspace.id, async () => {
+      const fields = new Map<string, CustomField>()
+      for (const [position, field] of FIELDS.entries()) {
+        fields.set(
+          field.key,
+          await CustomField.create({ ...field, label: field.key, required: false, position })
+        )
+      }
+      const vip = await Tag.create({ name: 'Gold club', color: 'blue', isPredefined: false })
+      // name → custom values, tagged Gold club?, erased?
+      const people: [string, Record<string, FieldValue>, boolean, boolean][] = [
+        ['Ann', { nickname: 'Gold star', score: 12, plan: 'Gold', newsletter: true }, true, false],
+        [
+          'Ben',
+          { nickname: 'silver', score: 3, birthday: '2026-02-01', plan: 'Silver' },
+          false,
+          false,
+        ],
+        ['Cai', { score: 15, birthday: '2026-03-01', newsletter: false }, false, false],
+        ['Dee', { plan: 'Gold', newsletter: false }, true, false],
+        ['Eve', {}, false, false],
+        ['Fay', { nickname: 'gold', score: 20, plan: 'Gold', newsletter: true }, true, true],
+      ]
+      const ids = new Map<number, string>()
+      for (const [index, [name, values, tagged, erased]] of people.entries()) {
+        const contact = await Contact.create({
+          phone: `+9195${String(index).padStart(8, '0')}`,
+          name,
+          source: 'manual',
+          erasedAt: erased ? now : null,
+        })
+        ids.set(contact.id, name)
+        await writeFieldValues(
+          Object.entries(values).map(([key, value]) => ({
+            contactId: contact.id,
+            field: fields.get(key)!,
+            value,
+          }))
+        )
+        if (tagged) await ContactTag.create({ contactId: contact.id, tagId: vip.id })
+      }
+      const cf = (key: string, op: string, value?: unknown, negate?: boolean) => ({
+        type: 'custom_field',
+        key,
+        op,
+        value,
+        negate,
+      })
+      const tag = (op: 'has' | 'has_not', negate?: boolean) => ({
+        type: 'tag',
+        op,
+        tag: 'gold CLUB',
+        negate,
+      })
+      const all = (...conditions: unknown[]) => ({ type: 'group', match: 'all', conditions })
+      const any = (...conditions: unknown[]) => ({ type: 'group', match: 'any', conditions })
+      const members = async (definition: unknown) => {
+        const found = (await allIds(definition, { now })).map((id) => ids.get(id)).sort()
+        assert.equal(
+          await countSegment(definition, { now }),
+          found.length,
+          JSON.stringify(definition)
+        )
+        return found
+      }
+      // One driver per type (set form), erased Fay never.
+      assert.deepEqual(await members(all(cf('nickname', 'eq', 'GOLD STAR'))), ['Ann'])
+      assert.deepEqual(await members(all(cf('score', 'between', [10, 20]))), ['Ann', 'Cai'])
+      assert.deepEqual(await members(all(cf('birthday', 'on', '2026-03-01'))), ['Cai'])
+      assert.deepEqual(await members(all(cf('plan', 'in', ['gold', 'Silver']))), [
+        'Ann',
+        'Ben',
+        'Dee',
+      ])
+      assert.deepEqual(await members(all(cf('newsletter', 'eq', false))), ['Cai', 'Dee'])
+      // AND: driver plus probes (positive, negative, negated) and a contact-row condition.
+      assert.deepEqual(await members(all(cf('plan', 'eq', 'Gold'), tag('has'))), ['Ann', 'Dee'])
+      assert.deepEqual(
+        await members(all(cf('score', 'gt', 2), cf('plan', 'neq', 'Gold'), tag('has', true))),
+        ['Ben', 'Cai']
+      )
+      assert.deepEqual(
+        await members(
+          all(tag('has'), { type: 'field', field: 'name', op: 'starts_with', value: 'a' })
+        ),
+        ['Ann']
+      )
+      // OR of AND groups: UNION; a contact in both arms counts once.
+      assert.deepEqual(
+        await members(any(all(cf('plan', 'eq', 'Gold'), tag('has')), all(cf('score', 'gte', 12)))),
+        ['Ann', 'Cai', 'Dee']
+      )
+      // Nested NOT / OR and negated groups (WHERE form, probes under OR and NOT).
+      assert.deepEqual(
+        await members({
+          type: 'group',
+          match: 'any',
+          negate: true,
+          conditions: [cf('nickname', 'contains', 'gold'), cf('birthday', 'before', '2026-02-15')],
+        }),
+        ['Cai', 'Dee', 'Eve']
+      )
+      assert.deepEqual(
+        await members(
+          all(
+            tag('has_not'),
+            any(cf('score', 'lt', 5), { ...all(cf('newsletter', 'is_set')), negate: true })
+          )
+        ),
+        ['Ben', 'Eve']
+      )
+      // Empty groups match everyone (but erased contacts).
+      assert.deepEqual(await members(all()), ['Ann', 'Ben', 'Cai', 'Dee', 'Eve'])
+      assert.deepEqual(await members(all(any(), cf('newsletter', 'eq', true))), ['Ann'])
+      assert.deepEqual(await members(any(all(), cf('plan', 'is_not_set'))), [
+        'Ann',
+        'Ben',
+        'Cai',
+        'Dee',
+        'Eve',
+      ])
+    })
+  })
+
   test('keyset pages of ids and the sample', async ({ assert }) => {
     const { workspace } = await makeWorkspace()
     await tenancy.run(workspace.id, async () => {
