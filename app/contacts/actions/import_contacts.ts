@@ -576,6 +576,8 @@ class BatchState {
       // Which rows were created: those that kept the public id generated here.
       const ids = new Map<string, number>()
       const touched: Entry[] = []
+      // Created in this transaction: no value or tag can exist for them yet.
+      const fresh = new Set<Entry>()
       const stored = new Map<string, { id: number; publicId: string }>()
       const found = await selectIn<{ id: number | string; phone: string; public_id: string }>(
         trx,
@@ -598,6 +600,7 @@ class BatchState {
           counters.created++
           counters.updated += entry.rows.length - 1
           touched.push(entry)
+          fresh.add(entry)
         } else if (update) {
           counters.updated += entry.rows.length
           touched.push(entry)
@@ -607,8 +610,8 @@ class BatchState {
       }
       // Without the pre-check, the room shrinks by what was actually created.
       if (allowed === all && Number.isFinite(this.plan.room)) this.plan.room -= created
-      await this.writeValues(trx, touched, ids, now)
-      await this.writeTags(trx, touched, ids, newTagIds, now)
+      await this.writeValues(trx, touched, fresh, ids, now)
+      await this.writeTags(trx, touched, fresh, ids, newTagIds, now)
       await this.writeConsent(trx, touched, ids, now)
 
       if (errors.length) {
@@ -661,14 +664,18 @@ class BatchState {
   private async writeValues(
     trx: TransactionClientContract,
     touched: Entry[],
+    fresh: Set<Entry>,
     ids: Map<string, number>,
     now: string
   ) {
     if (!this.mapping.custom.length) return
-    const rows: SqlValue[][] = []
+    // Plain inserts for new contacts (an upsert costs MariaDB ~40% more per row), upserts for the others.
+    const inserts: SqlValue[][] = []
+    const upserts: SqlValue[][] = []
     for (const entry of touched) {
       const contactId = ids.get(entry.value.phone)
       if (contactId === undefined) continue
+      const rows = fresh.has(entry) ? inserts : upserts
       for (const { field, value } of entry.value.fields) {
         const column = COLUMN_OF[field.type]
         rows.push([
@@ -683,29 +690,31 @@ class BatchState {
         ])
       }
     }
+    await insertRows(trx, 'contact_field_values', VALUE_COLUMNS, inserts, '')
     const merged = ['value_text', 'value_number', 'value_date', 'value_bool', 'updated_at']
     const conflict = isMysql(trx)
       ? ` ON DUPLICATE KEY UPDATE ${merged.map((column) => `${column} = VALUES(${column})`).join(', ')}`
       : ` ON CONFLICT (workspace_id, contact_id, field_id) DO UPDATE SET ${merged.map((column) => `${column} = excluded.${column}`).join(', ')}`
-    await insertRows(trx, 'contact_field_values', VALUE_COLUMNS, rows, conflict)
+    await insertRows(trx, 'contact_field_values', VALUE_COLUMNS, upserts, conflict)
   }
 
   private async writeTags(
     trx: TransactionClientContract,
     touched: Entry[],
+    fresh: Set<Entry>,
     ids: Map<string, number>,
     newTagIds: Map<string, number>,
     now: string
   ) {
     const extra = this.options.tags ?? []
     if (!extra.length && !this.mapping.tags.length) return
-    const pairs: { contactId: number; name: string }[] = []
+    const pairs: { contactId: number; name: string; fresh: boolean }[] = []
     for (const entry of touched) {
       const contactId = ids.get(entry.value.phone)
       if (contactId === undefined) continue
       const names = new Map<string, string>()
       for (const name of [...extra, ...entry.tags]) names.set(name.toLowerCase(), name)
-      for (const name of names.values()) pairs.push({ contactId, name })
+      for (const name of names.values()) pairs.push({ contactId, name, fresh: fresh.has(entry) })
     }
     if (!pairs.length) return
 
@@ -740,20 +749,18 @@ class BatchState {
     }
 
     const seen = new Set<string>()
+    // New contacts have no tag yet: plain inserts; existing ones may: duplicates ignored.
+    const inserts: SqlValue[][] = []
     const links: SqlValue[][] = []
-    for (const { contactId, name } of pairs) {
+    for (const { contactId, name, fresh: created } of pairs) {
       const tagId = idOf(name)
       if (tagId === undefined || seen.has(`${contactId}:${tagId}`)) continue
       seen.add(`${contactId}:${tagId}`)
-      links.push([this.workspaceId, contactId, tagId, now])
+      ;(created ? inserts : links).push([this.workspaceId, contactId, tagId, now])
     }
-    await insertIgnoring(
-      trx,
-      'contact_tags',
-      ['workspace_id', 'contact_id', 'tag_id', 'created_at'],
-      links,
-      '(workspace_id, contact_id, tag_id)'
-    )
+    const columns = ['workspace_id', 'contact_id', 'tag_id', 'created_at']
+    await insertRows(trx, 'contact_tags', columns, inserts, '')
+    await insertIgnoring(trx, 'contact_tags', columns, links, '(workspace_id, contact_id, tag_id)')
   }
 
   private async writeConsent(
