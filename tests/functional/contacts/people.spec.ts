@@ -28,7 +28,8 @@ function send(
   url: string,
   body?: object
 ) {
-  const request = client[method](url)
+  const request = client
+    .request(url, method)
     .loginAs(user)
     .withCsrfToken()
     .header('accept', 'application/json')
