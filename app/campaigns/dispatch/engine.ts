@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
+import type { RawQueryBindings } from '@adonisjs/lucid/types/querybuilder'
 import logger from '@adonisjs/core/services/logger'
 import Campaign from '#campaigns/models/campaign'
 import CampaignVariant from '#campaigns/models/campaign_variant'
@@ -208,20 +209,44 @@ async function loadContext(campaign: Campaign): Promise<Context | string | { pau
  */
 async function recipientsInWindow(ctx: Context) {
   const since = sqlDateTime(DateTime.utc().minus({ hours: 24 }))
-  const row = await db
+  const workspaceId = ctx.campaign.workspaceId
+  const channelIds = ctx.cap!.wabaChannelIds
+  // Campaign sends in the window, or being sent right now (claimed, not yet recorded)…
+  const campaignSends = db
     .from('campaign_recipients')
     .join('campaigns', 'campaigns.id', 'campaign_recipients.campaign_id')
-    .where('campaign_recipients.workspace_id', ctx.campaign.workspaceId)
-    .whereIn('campaigns.channel_id', ctx.cap!.wabaChannelIds)
-    // Sent in the window, or being sent right now (claimed, not yet recorded).
+    .where('campaign_recipients.workspace_id', workspaceId)
+    .whereIn('campaigns.channel_id', channelIds)
     .where((q) =>
       q
         .where('campaign_recipients.sent_at', '>=', since)
         .orWhere('campaign_recipients.status', 'sending')
     )
-    .select(db.raw('COUNT(DISTINCT campaign_recipients.contact_id) as n'))
-    .select(db.raw('MIN(campaign_recipients.sent_at) as oldest'))
-    .first()
+    .select('campaign_recipients.contact_id as contact_id', 'campaign_recipients.sent_at as at')
+    .toSQL()
+  // …and templates sent from the inbox (each opens a business-initiated
+  // conversation too, so it uses up the same tier).
+  const inboxTemplates = db
+    .from('messages')
+    .join('conversations', 'conversations.id', 'messages.conversation_id')
+    .where('messages.workspace_id', workspaceId)
+    .whereIn('messages.channel_id', channelIds)
+    .where('messages.direction', 'out')
+    .where('messages.type', 'template')
+    .whereNot('messages.status', 'failed')
+    .where('messages.created_at', '>=', since)
+    .select('conversations.contact_id as contact_id', 'messages.created_at as at')
+    .toSQL()
+  const result = await db.rawQuery(
+    `SELECT COUNT(DISTINCT contact_id) AS n, MIN(at) AS oldest FROM (${campaignSends.sql} UNION ALL ${inboxTemplates.sql}) tier_window`,
+    [...campaignSends.bindings, ...inboxTemplates.bindings] as unknown as RawQueryBindings
+  )
+  // mysql2 answers [rows, fields], sqlite3 the rows.
+  const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as {
+    n: number | string
+    oldest: unknown
+  }[]
+  const row = rows[0]
   return { used: Number(row?.n ?? 0), oldest: fromStored(row?.oldest) }
 }
 

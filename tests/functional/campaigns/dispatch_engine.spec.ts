@@ -4,12 +4,15 @@ import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import Campaign from '#campaigns/models/campaign'
 import Notification from '#core/models/notification'
+import Contact from '#contacts/models/contact'
+import Conversation from '#inbox/models/conversation'
+import Message from '#inbox/models/message'
 import ConsentEvent from '#contacts/models/consent_event'
 import { recordConsent } from '#contacts/services/consent'
 import { tenancy } from '#core/tenancy/context'
 import { createMetaSimulator, type MetaSimulator } from '#channels/simulator/index'
 import { circuitBreaker } from '#channels/circuit_breaker'
-import { fromStored } from '#core/helpers/sql_time'
+import { fromStored, sqlDateTime } from '#core/helpers/sql_time'
 import {
   startCampaignDispatch,
   pauseCampaign,
@@ -569,6 +572,47 @@ test.group('Campaign dispatch', (group) => {
     )
     assert.equal(progress.waiting, 'messaging_limit')
     assert.equal((await reload(f)).status, 'running')
+  })
+
+  test('templates sent from the inbox in the last 24 h use up the same messaging-limit tier', async ({
+    assert,
+  }) => {
+    const f = await fixture(8, { messagingLimit: '5' })
+    await tenancy.run(f.workspace.id, async () => {
+      for (const [index, hoursAgo] of [
+        [1, 2],
+        [2, 5],
+        [3, 30], // outside the window: does not count
+      ]) {
+        const contact = await Contact.create({
+          phone: `+1555700000${index}`,
+          waId: `1555700000${index}`,
+          source: 'manual',
+        })
+        const conversation = await Conversation.create({
+          contactId: contact.id,
+          channelId: f.channel.id,
+          status: 'open',
+          unreadCount: 0,
+        })
+        const message = await Message.create({
+          conversationId: conversation.id,
+          channelId: f.channel.id,
+          direction: 'out',
+          type: 'template',
+          body: 'Your order shipped',
+          status: 'sent',
+          attempts: 1,
+        })
+        await db
+          .from('messages')
+          .where('id', message.id)
+          .update({ created_at: sqlDateTime(DateTime.utc().minus({ hours: hoursAgo })) })
+      }
+    })
+    await tenancy.run(f.workspace.id, () => runDispatch(f.campaign.id))
+    assert.lengthOf(sendsOf(f.phoneNumberId), 3)
+    assert.deepEqual(await statusCounts(f.campaign), { sent: 3, pending: 5 })
   })
 
   test('an open circuit makes the dispatcher wait instead of failing recipients', async ({
