@@ -93,6 +93,27 @@ export class ChannelRateLimiter {
   /**
    * Takes one slot of the channel's current second, or tells how long to wait.
    */
+  /**
+   * Runs `send` inside this process's send window of the channel (see
+   * `SendWindow` in pacer.ts), shared with campaign dispatch: it waits
+   * while the requests in flight plus those answered in the last second
+   * are at the limit, so no second at Meta holds more than the limit of
+   * this process's sends, whatever the network delays.
+   */
+  async withinWindow<T>(channel: RateLimitedChannel, send: () => Promise<T>): Promise<T> {
+    const id = typeof channel === 'object' ? channel.id : channel
+    const settings = typeof channel === 'object' ? channel.settings : null
+    const window = channelPacer.window(id, clampMps(channelMps(settings, this.defaultMps)))
+    for (let wait = window.tryStart(); wait > 0; wait = window.tryStart()) {
+      await new Promise((resolve) => setTimeout(resolve, wait))
+    }
+    try {
+      return await send()
+    } finally {
+      window.finish()
+    }
+  }
+
   async acquire(
     channel: RateLimitedChannel,
     options: { mps?: number } = {}

@@ -118,11 +118,14 @@ export async function sendMessageJob(payload: { messageId: number }, job: JobCon
     const result = await circuitBreaker.run(channel.id, async () => {
       const driver = channelDrivers.get(channel.driver)
       const content = await withUploadedMedia(message, channel, driver)
-      return driver.send(channel.credentials(), {
-        to,
-        content,
-        replyTo: message.replyToProviderId ?? undefined,
-      })
+      // The same per-process send window as campaign dispatch.
+      return channelRateLimiter.withinWindow(channel, () =>
+        driver.send(channel.credentials(), {
+          to,
+          content,
+          replyTo: message.replyToProviderId ?? undefined,
+        })
+      )
     })
     message.merge({
       status: 'sent',

@@ -5,6 +5,7 @@ import {
   MemoryPacerStore,
   RedisPacerStore,
   SendWindow,
+  channelPacer,
   slotIntervalUs,
   PACER_MARGIN,
   sleep,
@@ -187,6 +188,35 @@ test.group('Channel pacer', () => {
     // The senders did press against the limit (the test can fail).
     assert.isAbove(refused, 0)
     assert.isAtLeast(max, limit * 0.9)
+  })
+
+  test('inbox sends go through the same send window as campaign dispatch', async ({ assert }) => {
+    const limiter = new ChannelRateLimiter({ defaultMps: 3, jitterMs: 0 })
+    const id = channelId()
+    // Campaign dispatch in this process has two requests in flight on the channel…
+    const shared = channelPacer.window(id, 3)
+    assert.equal(shared.tryStart(), 0)
+    assert.equal(shared.tryStart(), 0)
+    // …so one inbox send may leave, and the next waits for room.
+    const order: string[] = []
+    const first = limiter.withinWindow({ id, settings: { mps: 3 } }, async () => {
+      order.push('inbox 1')
+      return 'sent 1'
+    })
+    assert.equal(await first, 'sent 1')
+    const startedAt = Date.now()
+    const second = limiter.withinWindow({ id, settings: { mps: 3 } }, async () => {
+      order.push('inbox 2')
+    })
+    await sleep(50)
+    assert.deepEqual(order, ['inbox 1'], 'the window is full: the second send waits')
+    shared.finish()
+    shared.finish()
+    await second
+    // Room comes back when an answer is a second old, not when it arrives.
+    assert.isAtLeast(Date.now() - startedAt, 900)
+    assert.deepEqual(order, ['inbox 1', 'inbox 2'])
+    channelPacer.reset(id)
   })
 
   test('messaging limit tiers', ({ assert }) => {
