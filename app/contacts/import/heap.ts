@@ -1,4 +1,5 @@
 import v8 from 'node:v8'
+import vm from 'node:vm'
 
 /**
  * Keeps an import's memory flat.
@@ -14,15 +15,23 @@ import v8 from 'node:v8'
  * set through `v8.setFlagsFromString`); when the last one ends V8's own
  * choice comes back. The price is more frequent full collections: on a
  * 200k-row bench import, Node's CPU time went from ~9.3 s to ~11-12 s
- * (peak RSS 400 → 250 MB; 30% gave ~235 MB for about the same CPU).
+ * (peak RSS 400 → ~235 MB; 50-60% gave 240-260 MB for about the same CPU).
  */
-const GROWTH_PERCENT = 50
+const GROWTH_PERCENT = 30
 
 let running = 0
 
 /** Runs `work` with the heap growth capped (nested and concurrent imports share the cap). */
 export async function withBoundedHeap<T>(work: () => Promise<T>): Promise<T> {
-  if (running++ === 0) v8.setFlagsFromString(`--heap-growing-percent=${GROWTH_PERCENT}`)
+  if (running++ === 0) {
+    v8.setFlagsFromString(`--heap-growing-percent=${GROWTH_PERCENT}`)
+    /*
+     * The limit V8 computed at its last full collection (often 4× the live
+     * heap) stays until the next one: an eager memory measurement runs a
+     * full collection now, so the cap applies from the first batch.
+     */
+    await vm.measureMemory({ mode: 'summary', execution: 'eager' }).catch(() => {})
+  }
   try {
     return await work()
   } finally {
