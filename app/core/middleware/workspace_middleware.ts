@@ -2,7 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import type { NextFn } from '@adonisjs/core/types/http'
 import { Bouncer } from '@adonisjs/bouncer'
 import Workspace from '#core/models/workspace'
-import Membership from '#core/models/membership'
+import { findMemberWithRole } from '#core/queries/find_member'
 import { tenancy } from '#core/tenancy/context'
 import { MemberActor, abilities } from '#core/authorization'
 import { policies } from '#core/policies/main'
@@ -26,12 +26,8 @@ export default class WorkspaceMiddleware {
       return ctx.response.notFound('Not found')
     }
 
-    const membership = await tenancy.run(workspace.id, () =>
-      Membership.query()
-        .where('user_id', user.id)
-        .preload('role', (role) => role.preload('grants'))
-        .first()
-    )
+    // Membership, role and permissions in one statement (every request asks).
+    const membership = await findMemberWithRole(workspace.id, user.id)
     if (!membership) {
       throw new CrossTenantAccessException({ type: 'workspace', id: slug }, workspace.id)
     }
