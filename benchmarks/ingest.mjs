@@ -50,6 +50,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
 const DBS = (process.env.BENCH_DBS ?? 'sqlite,mysql').split(',')
 const KILL = process.env.BENCH_KILL_WORKER === '1'
 const RATE = Number(process.env.BENCH_RATE ?? 1000)
+// Diagnostics: extra node flags for the worker (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean)
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 15)
 const RATE_MESSAGES = RATE > 0 ? Math.round(RATE * RATE_SECONDS) : 0
 const SECRET = 'bench-app-secret'
@@ -291,11 +293,15 @@ async function run(db, bodies, ratedBodies, expectedIds) {
     stdio: 'ignore',
   })
   const startWorker = () =>
-    spawn('node', ['ace', 'queue:work', '--concurrency=8', '--visibility-timeout=3000'], {
-      cwd: ROOT,
-      env,
-      stdio: process.env.BENCH_DEBUG ? ['ignore', 'inherit', 'inherit'] : 'ignore',
-    })
+    spawn(
+      'node',
+      [...WORKER_NODE_ARGS, 'ace', 'queue:work', '--concurrency=8', '--visibility-timeout=3000'],
+      {
+        cwd: ROOT,
+        env,
+        stdio: process.env.BENCH_DEBUG ? ['ignore', 'inherit', 'inherit'] : 'ignore',
+      }
+    )
   // BENCH_NO_WORKER=1: measure the request path alone (nothing processed).
   let worker = process.env.BENCH_NO_WORKER === '1' ? null : startWorker()
   let killed = false
