@@ -158,19 +158,19 @@ export async function attributeReply(event: {
 }) {
   try {
     await tenancy.run(event.workspaceId, async () => {
-      const conversation = await db
-        .from('conversations')
-        .where('id', event.conversationId)
-        .where('workspace_id', event.workspaceId)
-        .select('contact_id')
-        .first()
-      if (!conversation?.contact_id) return
       const now = DateTime.utc()
+      // One statement per inbound message: the conversation's contact and
+      // that contact's latest campaign send in the last 30 days.
       const row = await db
-        .from('campaign_recipients as cr')
+        .from('conversations as conv')
+        .join('campaign_recipients as cr', (join) => {
+          join
+            .on('cr.workspace_id', '=', 'conv.workspace_id')
+            .andOn('cr.contact_id', '=', 'conv.contact_id')
+        })
         .join('campaigns as c', 'c.id', 'cr.campaign_id')
-        .where('cr.workspace_id', event.workspaceId)
-        .where('cr.contact_id', conversation.contact_id)
+        .where('conv.id', event.conversationId)
+        .where('conv.workspace_id', event.workspaceId)
         .whereIn('cr.status', ['sent', 'delivered', 'read'])
         .where('cr.sent_at', '>=', sqlDateTime(now.minus({ days: 30 })))
         .orderBy('cr.sent_at', 'desc')
@@ -178,6 +178,7 @@ export async function attributeReply(event: {
           'cr.id',
           'cr.campaign_id',
           'cr.variant_id',
+          'cr.contact_id',
           'cr.sent_at',
           'cr.replied_at',
           'c.reply_window_hours'
@@ -197,7 +198,7 @@ export async function attributeReply(event: {
       })
       await db
         .from('contacts')
-        .where('id', conversation.contact_id)
+        .where('id', row.contact_id)
         .update({ campaigns_replied: db.knexRawQuery('campaigns_replied + 1') })
     })
   } catch (error) {

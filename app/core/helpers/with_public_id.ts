@@ -1,4 +1,4 @@
-import { ulid } from 'ulidx'
+import { newUlid } from '#core/helpers/ulid'
 import type { NormalizeConstructor } from '@adonisjs/core/types/helpers'
 import { BaseModel, beforeCreate, column } from '@adonisjs/lucid/orm'
 
@@ -13,7 +13,7 @@ export function withPublicId<T extends NormalizeConstructor<typeof BaseModel>>(s
 
     @beforeCreate()
     static assignPublicId(row: WithPublicId) {
-      row.publicId = row.publicId ?? ulid()
+      row.publicId = row.publicId ?? newUlid()
     }
   }
   return WithPublicId

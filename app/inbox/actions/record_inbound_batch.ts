@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon'
-import { ulid } from 'ulidx'
+import { newUlid } from '#core/helpers/ulid'
 import db from '@adonisjs/lucid/services/db'
 import emitter from '@adonisjs/core/services/emitter'
 import { holdingInboxPushes } from '#inbox/listeners/push_to_inbox'
@@ -208,7 +208,7 @@ export async function recordInboundBatch(items: InboundItem[]): Promise<Recorded
     // tenant stamp and public id are written here explicitly.
     const now = sql(DateTime.now())
     const rows = fresh.map((entry) => ({
-      public_id: ulid(),
+      public_id: newUlid(),
       workspace_id: workspaceId,
       conversation_id: conversationOf.get(entry)!.id,
       channel_id: entry.channel.id,

@@ -297,18 +297,22 @@ export async function routeConversation(event: {
   body?: string | null
 }) {
   return tenancy.run(event.workspaceId, async () => {
-    const conversation = await Conversation.find(event.conversationId)
+    // The conversation and (when a message is named) its first inbound
+    // message's id, in one statement: this runs for every inbound message.
+    const query = Conversation.query().where('id', event.conversationId).select('conversations.*')
+    if (event.messageId !== undefined) {
+      query.select(
+        db.raw(
+          '(SELECT MIN(m.id) FROM messages m WHERE m.workspace_id = conversations.workspace_id AND m.conversation_id = conversations.id AND m.direction = ?) AS first_inbound_id',
+          ['in']
+        )
+      )
+    }
+    const conversation = await query.first()
     if (!conversation || conversation.status !== 'open') return 'skipped' as const
 
     if (event.messageId !== undefined) {
-      const first = await db
-        .from('messages')
-        .where('workspace_id', event.workspaceId)
-        .where('conversation_id', conversation.id)
-        .where('direction', 'in')
-        .min('id as id')
-        .first()
-      if (Number(first?.id) === event.messageId) {
+      if (Number(conversation.$extras.first_inbound_id) === event.messageId) {
         let text = event.body ?? null
         if (text === null) {
           const row = await db
