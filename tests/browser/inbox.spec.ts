@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises'
+import { DateTime } from 'luxon'
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import type { Browser, Page } from 'playwright-core'
@@ -83,7 +84,14 @@ test.group('Inbox in the browser', (group) => {
     await addMember(workspace, alice, 'agent')
     await addMember(workspace, bob, 'agent')
     await tenancy.run(workspace.id, async () => {
-      await AgentProfile.create({ userId: alice.id, availability: 'online' })
+      // Active just now: the minute's idle sweep (running in this process) must
+      // not take an agent who was never active for an idle one mid-test.
+      await AgentProfile.create({
+        userId: alice.id,
+        availability: 'online',
+        availabilityChangedAt: DateTime.now(),
+        lastActivityAt: DateTime.now(),
+      })
       await AgentProfile.create({ userId: bob.id, availability: 'busy' })
       await AssignmentRule.create({
         name: 'Everyone, in turn',
