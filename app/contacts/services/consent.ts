@@ -60,6 +60,24 @@ export const CONSENT_DEFAULTS: Record<ConsentScope, boolean> = {
 /** SQLite's bound-variable limit is the tighter one; stay well under it. */
 const CHUNK = 500
 
+/** The stored columns of one consent event (proof text capped at 4,000 characters). */
+function eventAttributes(input: RecordConsentInput, occurredAt: DateTime) {
+  return {
+    contactId: input.contactId,
+    event: input.event,
+    scope: input.scope,
+    source: input.source,
+    channel: input.channel ?? 'whatsapp',
+    proofText: input.proof?.text?.slice(0, 4000) ?? null,
+    proofIp: input.proof?.ip ?? null,
+    proofFileRow: input.proof?.fileRow ?? null,
+    actorId: input.actorId ?? null,
+    messageId: input.messageId ?? null,
+    occurredAt,
+    dedupeKey: input.dedupeKey ?? null,
+  }
+}
+
 /**
  * Appends one consent event in the current workspace. Returns null when
  * `dedupeKey` was already recorded (a replayed message, a retried job).
@@ -70,20 +88,7 @@ export async function recordConsent(input: RecordConsentInput): Promise<ConsentE
     if (seen) return null
   }
   try {
-    return await ConsentEvent.create({
-      contactId: input.contactId,
-      event: input.event,
-      scope: input.scope,
-      source: input.source,
-      channel: input.channel ?? 'whatsapp',
-      proofText: input.proof?.text?.slice(0, 4000) ?? null,
-      proofIp: input.proof?.ip ?? null,
-      proofFileRow: input.proof?.fileRow ?? null,
-      actorId: input.actorId ?? null,
-      messageId: input.messageId ?? null,
-      occurredAt: input.occurredAt ?? DateTime.now(),
-      dedupeKey: input.dedupeKey ?? null,
-    })
+    return await ConsentEvent.create(eventAttributes(input, input.occurredAt ?? DateTime.now()))
   } catch (error) {
     // Two workers racing on the same replay: the other one recorded it.
     if (input.dedupeKey && isUniqueViolation(error)) return null
@@ -107,18 +112,9 @@ export async function recordConsentForMany(
   const occurredAt = input.occurredAt ?? DateTime.now()
   for (let start = 0; start < ids.length; start += CHUNK) {
     await ConsentEvent.createMany(
-      ids.slice(start, start + CHUNK).map((contactId) => ({
-        contactId,
-        event: input.event,
-        scope: input.scope,
-        source: input.source,
-        channel: input.channel ?? 'whatsapp',
-        proofText: input.proof?.text?.slice(0, 4000) ?? null,
-        proofIp: input.proof?.ip ?? null,
-        proofFileRow: input.proof?.fileRow ?? null,
-        actorId: input.actorId ?? null,
-        occurredAt,
-      }))
+      ids
+        .slice(start, start + CHUNK)
+        .map((contactId) => eventAttributes({ ...input, contactId }, occurredAt))
     )
   }
   return ids

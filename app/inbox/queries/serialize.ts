@@ -76,6 +76,32 @@ export const LIST_COLUMNS = [
   'conversations.team_id',
 ]
 
+/** The conversation's own fields of a list item (both row shapes carry these columns). */
+function conversationFields(row: {
+  public_id: string
+  status: string
+  priority?: unknown
+  unread_count?: unknown
+  snoozed_until?: unknown
+  last_message_at?: unknown
+  last_message_preview?: string | null
+  last_message_direction?: string | null
+  last_inbound_at?: unknown
+}) {
+  return {
+    id: row.public_id,
+    status: row.status as InboxStatus,
+    priority: Number(row.priority ?? 0),
+    unreadCount: Number(row.unread_count ?? 0),
+    snoozedUntil: toIso(row.snoozed_until),
+    lastMessageAt: toIso(row.last_message_at),
+    lastMessagePreview: row.last_message_preview ?? null,
+    lastMessageDirection: (row.last_message_direction ??
+      null) as ConversationListItem['lastMessageDirection'],
+    windowEndsAt: windowEndsAt(row.last_inbound_at),
+  }
+}
+
 /**
  * Contacts, channels, tags, assignees and teams of a page of
  * conversations: one query each, whatever the page size.
@@ -147,16 +173,7 @@ export async function listItems(
   return rows.map((row) => {
     const contact = contactById.get(Number(row.contact_id))
     return {
-      id: row.public_id,
-      status: row.status as InboxStatus,
-      priority: Number(row.priority ?? 0),
-      unreadCount: Number(row.unread_count ?? 0),
-      snoozedUntil: toIso(row.snoozed_until),
-      lastMessageAt: toIso(row.last_message_at),
-      lastMessagePreview: row.last_message_preview ?? null,
-      lastMessageDirection: (row.last_message_direction ??
-        null) as ConversationListItem['lastMessageDirection'],
-      windowEndsAt: windowEndsAt(row.last_inbound_at),
+      ...conversationFields(row),
       contact: {
         id: contact?.public_id ?? '',
         name: contact ? (contact.name ?? contact.profile_name ?? null) : null,
@@ -253,16 +270,7 @@ export async function hydratePage(
     let entry = items.get(id)
     if (!entry) {
       const item: ConversationListItem = {
-        id: row.public_id,
-        status: row.status as InboxStatus,
-        priority: Number(row.priority ?? 0),
-        unreadCount: Number(row.unread_count ?? 0),
-        snoozedUntil: toIso(row.snoozed_until),
-        lastMessageAt: toIso(row.last_message_at),
-        lastMessagePreview: row.last_message_preview ?? null,
-        lastMessageDirection: (row.last_message_direction ??
-          null) as ConversationListItem['lastMessageDirection'],
-        windowEndsAt: windowEndsAt(row.last_inbound_at),
+        ...conversationFields(row),
         contact: {
           id: row.contact_public_id ?? '',
           name:

@@ -76,3 +76,13 @@ export function exampleValues(
   }
   return result
 }
+
+/** Tailwind classes of one formatted segment (preview and thread bubbles). */
+export function segmentClass(segment: FormatSegment) {
+  return {
+    'font-semibold': segment.marks.includes('bold'),
+    'italic': segment.marks.includes('italic'),
+    'line-through': segment.marks.includes('strike'),
+    'font-mono text-[13px]': segment.marks.includes('mono'),
+  }
+}
