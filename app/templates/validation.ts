@@ -1,4 +1,5 @@
 import type { TemplateButton, TemplateComponent } from '#templates/types'
+import { PACKAGE_NAME_PATTERN, SIGNATURE_HASH_PATTERN, needsApps } from '#templates/otp'
 
 /**
  * Meta's published template rules (reference §3.2–3.4), checked before a
@@ -16,6 +17,11 @@ export type TemplateIssue = {
   /** Button index for `buttons`. */
   index?: number
   field?: string
+  /**
+   * Where the problem is, as one path: `body.text`, `buttons[0].url`,
+   * `buttons[0].supported_apps[1].signature_hash`.
+   */
+  path: string
   /** Stable code; the UI translates `templates.errors.<code>`. */
   code: string
   message: string
@@ -51,6 +57,14 @@ export const LIMITS = {
   copyCode: 20,
   codeExpirationMin: 1,
   codeExpirationMax: 90,
+  /** One-tap / zero-tap: Android apps per OTP button (Meta: "up to five apps"). */
+  supportedApps: 5,
+  /** Android package name, Meta's maximum. */
+  packageName: 224,
+  /** App signing key hash: exactly this many characters. */
+  signatureHash: 11,
+  /** Autofill (one-tap) button label. */
+  autofillText: 25,
   /**
    * "Too many variables for the length" (2388293): Meta publishes no
    * formula. Parley asks for at least this many words of fixed text per
@@ -110,7 +124,11 @@ class Issues {
       component === 'buttons' && extra.index !== undefined
         ? `Button ${extra.index + 1}`
         : component.charAt(0).toUpperCase() + component.slice(1)
-    this.list.push({ component, code, message: `${where}: ${message}`, ...extra })
+    const path =
+      component +
+      (extra.index !== undefined ? `[${extra.index}]` : '') +
+      (extra.field && extra.field !== component ? `.${extra.field}` : '')
+    this.list.push({ component, code, message: `${where}: ${message}`, path, ...extra })
   }
 }
 
@@ -568,6 +586,121 @@ function checkButtons(issues: Issues, buttons: TemplateButton[], category: strin
 }
 
 /**
+ * The parts of an OTP button Meta checks beyond its type (one-tap and
+ * zero-tap pages, Feb 2026): labels of at most 25 characters; for ONE_TAP
+ * and ZERO_TAP one to five `supported_apps`, each a package name (two or
+ * more dot-separated segments starting with a letter, letters, digits and
+ * `_`, at most 224 characters) and an 11-character signing key hash
+ * (`A-Z a-z 0-9 + / =`); for ZERO_TAP `zero_tap_terms_accepted: true`.
+ */
+function checkOtpButton(issues: Issues, button: TemplateButton, index: number) {
+  const label = (field: 'text' | 'autofill_text', code: string, max: number) => {
+    const value = button[field]
+    if (value === undefined || value === null || value === '') return
+    if (typeof value !== 'string' || chars(value) > max) {
+      issues.add('buttons', code, `labels are at most ${max} characters.`, {
+        index,
+        field,
+        params: { max },
+      })
+    }
+  }
+  label('text', 'button_text_too_long', LIMITS.buttonText)
+  if (!needsApps(button.otp_type)) return
+  label('autofill_text', 'autofill_text_too_long', LIMITS.autofillText)
+
+  const apps = button.supported_apps
+  if (!Array.isArray(apps) || apps.length === 0) {
+    issues.add(
+      'buttons',
+      'supported_apps_required',
+      'one-tap and zero-tap buttons need at least one Android app (package name and signature hash).',
+      { index, field: 'supported_apps' }
+    )
+  } else {
+    if (apps.length > LIMITS.supportedApps) {
+      issues.add(
+        'buttons',
+        'supported_apps_too_many',
+        `at most ${LIMITS.supportedApps} Android apps (now ${apps.length}).`,
+        {
+          index,
+          field: 'supported_apps',
+          params: { max: LIMITS.supportedApps, count: apps.length },
+        }
+      )
+    }
+    apps.forEach((entry, position) => {
+      const app = (isRecord(entry) ? entry : {}) as Record<string, unknown>
+      const where = `supported_apps[${position}]`
+      const params = { app: position + 1 }
+      const packageName = typeof app.package_name === 'string' ? app.package_name.trim() : ''
+      if (!packageName) {
+        issues.add(
+          'buttons',
+          'package_name_required',
+          `app ${position + 1}: the package name is required.`,
+          {
+            index,
+            field: `${where}.package_name`,
+            params,
+          }
+        )
+      } else if (chars(packageName) > LIMITS.packageName) {
+        issues.add(
+          'buttons',
+          'package_name_too_long',
+          `app ${position + 1}: the package name is at most ${LIMITS.packageName} characters.`,
+          { index, field: `${where}.package_name`, params: { ...params, max: LIMITS.packageName } }
+        )
+      } else if (!PACKAGE_NAME_PATTERN.test(packageName)) {
+        issues.add(
+          'buttons',
+          'package_name_invalid',
+          `app ${position + 1}: a package name such as com.example.app: two or more parts separated by dots, each starting with a letter, then letters, digits or _.`,
+          { index, field: `${where}.package_name`, params }
+        )
+      }
+      const hash = typeof app.signature_hash === 'string' ? app.signature_hash.trim() : ''
+      if (!hash) {
+        issues.add(
+          'buttons',
+          'signature_hash_required',
+          `app ${position + 1}: the signature hash is required.`,
+          {
+            index,
+            field: `${where}.signature_hash`,
+            params,
+          }
+        )
+      } else if (!SIGNATURE_HASH_PATTERN.test(hash)) {
+        issues.add(
+          'buttons',
+          'signature_hash_invalid',
+          `app ${position + 1}: the signature hash is exactly ${LIMITS.signatureHash} characters of letters, digits, +, / or =.`,
+          {
+            index,
+            field: `${where}.signature_hash`,
+            params: { ...params, length: LIMITS.signatureHash },
+          }
+        )
+      }
+    })
+  }
+  if (
+    String(button.otp_type).toUpperCase() === 'ZERO_TAP' &&
+    button.zero_tap_terms_accepted !== true
+  ) {
+    issues.add(
+      'buttons',
+      'zero_tap_terms_required',
+      "accept Meta's zero-tap terms to create a zero-tap template.",
+      { index, field: 'zero_tap_terms_accepted' }
+    )
+  }
+}
+
+/**
  * Authentication templates have a fixed shape (reference §3.3): no header,
  * a body without text (Meta writes "<code> is your verification code",
  * optionally with the security line), an optional footer holding only
@@ -639,10 +772,8 @@ function checkAuthentication(issues: Issues, components: TemplateComponent[]) {
     )
   }
   buttons.forEach((button, index) => {
-    if (
-      button.type === 'OTP' &&
-      (!button.otp_type || !(OTP_TYPES as readonly string[]).includes(button.otp_type))
-    ) {
+    if (button.type !== 'OTP') return
+    if (!button.otp_type || !(OTP_TYPES as readonly string[]).includes(button.otp_type)) {
       issues.add(
         'buttons',
         'otp_type_invalid',
@@ -652,7 +783,9 @@ function checkAuthentication(issues: Issues, components: TemplateComponent[]) {
           field: 'otp_type',
         }
       )
+      return
     }
+    checkOtpButton(issues, button, index)
   })
 }
 

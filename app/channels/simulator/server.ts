@@ -6,6 +6,7 @@ import { ASYNC_FAILURE_CODES, MetaApiError, unknownObject } from './errors.js'
 import { newAccessToken, newNumericId, newWamid, randomToken } from './ids.js'
 import { checkMedia, parseMultipart } from './media.js'
 import { serializeLikeMeta, signPayload, signPayloadSha1 } from './serialize.js'
+import { checkOtpButtons } from './template_otp.js'
 import type {
   BatchEvent,
   BatchResult,
@@ -1535,6 +1536,7 @@ export function createMetaSimulator(options: MetaSimulatorOptions = {}): MetaSim
       ) {
         throw new MetaApiError(100, 'OTP buttons are for authentication templates only.')
       }
+      checkOtpButtons(buttons, category)
     }
   }
 

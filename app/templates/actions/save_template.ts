@@ -5,6 +5,7 @@ import { InvalidTemplateException, TemplateException } from '#templates/exceptio
 import { detectParameterFormat, validateTemplate, type TemplateIssue } from '#templates/validation'
 import { editOnMeta, managingChannel, submitToMeta } from '#templates/services/meta_templates'
 import { broadcastTemplates } from '#templates/services/realtime'
+import { normalizeOtpComponents } from '#templates/otp'
 import type { TemplateCategory, TemplateComponent } from '#templates/types'
 
 export type TemplateInput = {
@@ -17,14 +18,19 @@ export type TemplateInput = {
   submit?: boolean
 }
 
-/** Meta's components as the editor sends them, upper-cased types, empty parts dropped. */
+/**
+ * Meta's components as the editor sends them, upper-cased types, empty parts
+ * dropped, OTP buttons in Meta's shape (#templates/otp).
+ */
 function normalizeComponents(components: TemplateComponent[]): TemplateComponent[] {
-  return components
-    .map((component) => ({
-      ...component,
-      type: String(component.type ?? '').toUpperCase() as TemplateComponent['type'],
-    }))
-    .filter((component) => ['HEADER', 'BODY', 'FOOTER', 'BUTTONS'].includes(component.type))
+  return normalizeOtpComponents(
+    components
+      .map((component) => ({
+        ...component,
+        type: String(component.type ?? '').toUpperCase() as TemplateComponent['type'],
+      }))
+      .filter((component) => ['HEADER', 'BODY', 'FOOTER', 'BUTTONS'].includes(component.type))
+  )
 }
 
 async function channelFor(publicId: string | null | undefined) {
@@ -58,6 +64,7 @@ export async function createTemplate(input: TemplateInput, userId: number) {
       {
         component: 'name',
         field: 'name',
+        path: 'name',
         code: 'name_taken',
         message: 'Name: a template with this name already exists in this language.',
       },
@@ -111,6 +118,7 @@ export async function updateTemplate(template: MessageTemplate, input: TemplateI
           {
             component: 'name',
             field: 'name',
+            path: 'name',
             code: 'name_taken',
             message: 'Name: a template with this name already exists in this language.',
           },

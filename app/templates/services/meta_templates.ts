@@ -4,6 +4,7 @@ import Channel from '#channels/models/channel'
 import { GraphClient, GraphError, parseGraphError } from '#channels/meta/graph_client'
 import MessageTemplate from '#templates/models/message_template'
 import { TemplateException } from '#templates/exceptions'
+import { componentsFromMeta, normalizeOtpComponents } from '#templates/otp'
 import type { TemplateCategory, TemplateComponent, TemplateStatus } from '#templates/types'
 
 /**
@@ -133,7 +134,8 @@ export async function submitToMeta(template: MessageTemplate, channel: Channel) 
           language: template.language,
           category: template.category,
           parameter_format: template.parameterFormat,
-          components: template.components,
+          // OTP buttons in Meta's shape: `supported_apps`, zero-tap terms (#templates/otp).
+          components: normalizeOtpComponents(template.components),
         },
       }
     )
@@ -229,7 +231,7 @@ export async function editOnMeta(
     client().request<{ success: boolean }>('POST', encodeURIComponent(template.metaTemplateId!), {
       token: channel.accessToken,
       json: {
-        components: changes.components,
+        components: normalizeOtpComponents(changes.components),
         ...(changes.category && changes.category !== template.category
           ? { category: changes.category }
           : {}),
@@ -364,7 +366,10 @@ export async function syncFromMeta(
     template.category = String(item.category ?? 'UTILITY').toUpperCase() as TemplateCategory
     template.parameterFormat =
       String(item.parameter_format ?? '').toLowerCase() === 'named' ? 'named' : 'positional'
-    if (Array.isArray(item.components)) template.components = item.components
+    // Read back in the shape Parley submits (OTP buttons with their apps, #templates/otp).
+    if (Array.isArray(item.components)) {
+      template.components = componentsFromMeta(template.category, item.components)
+    }
     template.status = status
     template.qualityScore = qualityOf(item.quality_score) ?? template.qualityScore ?? null
     template.rejectedReason =

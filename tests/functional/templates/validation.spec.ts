@@ -21,6 +21,15 @@ const url = (text = 'Open', link = 'https://example.com/a'): TemplateButton => (
   url: link,
 })
 
+const APP = { package_name: 'com.example.shop', signature_hash: 'K8a/AINcGX7' }
+const otp = (extra: Partial<TemplateButton> = {}): TemplateButton => ({
+  type: 'OTP',
+  otp_type: 'ONE_TAP',
+  supported_apps: [APP],
+  ...extra,
+})
+const zeroTap = (extra: Partial<TemplateButton> = {}): TemplateButton =>
+  otp({ otp_type: 'ZERO_TAP', zero_tap_terms_accepted: true, ...extra })
 function draft(overrides: Partial<TemplateDraft> = {}): TemplateDraft {
   return {
     name: 'order_update',
@@ -31,11 +40,21 @@ function draft(overrides: Partial<TemplateDraft> = {}): TemplateDraft {
   }
 }
 const withComponents = (...components: TemplateComponent[]) => draft({ components })
+/** An authentication template with one OTP button. */
+const auth = (button: TemplateButton): TemplateDraft => ({
+  ...withComponents(
+    { type: 'BODY', add_security_recommendation: true },
+    { type: 'BUTTONS', buttons: [button] }
+  ),
+  category: 'AUTHENTICATION',
+})
 
 type Row = {
   rule: string
   component: string
   index?: number
+  /** The field inside the component (and `path` = component[index].field). */
+  field?: string
   valid: TemplateDraft
   invalid: TemplateDraft
 }
@@ -447,17 +466,11 @@ const rows: Row[] = [
     rule: 'auth_body_fixed',
     component: 'body',
     valid: {
-      ...withComponents(
-        { type: 'BODY', add_security_recommendation: true },
-        buttons([{ type: 'OTP', otp_type: 'ONE_TAP' }])
-      ),
+      ...withComponents({ type: 'BODY', add_security_recommendation: true }, buttons([otp()])),
       category: 'AUTHENTICATION',
     },
     invalid: {
-      ...withComponents(
-        body('Your code is {{1}} ok'),
-        buttons([{ type: 'OTP', otp_type: 'ONE_TAP' }])
-      ),
+      ...withComponents(body('Your code is {{1}} ok'), buttons([otp()])),
       category: 'AUTHENTICATION',
     },
   },
@@ -485,13 +498,142 @@ const rows: Row[] = [
     rule: 'auth_otp_required',
     component: 'buttons',
     valid: {
-      ...withComponents({ type: 'BODY' }, buttons([{ type: 'OTP', otp_type: 'ZERO_TAP' }])),
+      ...withComponents({ type: 'BODY' }, buttons([zeroTap()])),
       category: 'AUTHENTICATION',
     },
     invalid: {
       ...withComponents({ type: 'BODY' }, buttons([qr('Hi')])),
       category: 'AUTHENTICATION',
     },
+  },
+  // One-tap / zero-tap (Meta's autofill and zero-tap pages, Feb 2026).
+  {
+    rule: 'supported_apps_required',
+    component: 'buttons',
+    index: 0,
+    field: 'supported_apps',
+    valid: auth(otp()),
+    invalid: auth({ type: 'OTP', otp_type: 'ONE_TAP' }),
+  },
+  {
+    rule: 'supported_apps_required',
+    component: 'buttons',
+    index: 0,
+    field: 'supported_apps',
+    valid: auth(zeroTap()),
+    invalid: auth(zeroTap({ supported_apps: [] })),
+  },
+  {
+    rule: 'supported_apps_too_many',
+    component: 'buttons',
+    index: 0,
+    field: 'supported_apps',
+    valid: auth(otp({ supported_apps: Array.from({ length: 5 }, () => APP) })),
+    invalid: auth(otp({ supported_apps: Array.from({ length: 6 }, () => APP) })),
+  },
+  {
+    rule: 'package_name_required',
+    component: 'buttons',
+    index: 0,
+    field: 'supported_apps[1].package_name',
+    valid: auth(otp({ supported_apps: [APP, { ...APP, package_name: 'com.example.shop.beta' }] })),
+    invalid: auth(otp({ supported_apps: [APP, { ...APP, package_name: ' ' }] })),
+  },
+  {
+    rule: 'package_name_invalid',
+    component: 'buttons',
+    index: 0,
+    field: 'supported_apps[0].package_name',
+    valid: auth(otp({ supported_apps: [{ ...APP, package_name: 'Shop_app.v2_build' }] })),
+    invalid: auth(otp({ supported_apps: [{ ...APP, package_name: 'shopapp' }] })),
+  },
+  {
+    rule: 'package_name_invalid',
+    component: 'buttons',
+    index: 0,
+    field: 'supported_apps[0].package_name',
+    valid: auth(otp({ supported_apps: [{ ...APP, package_name: 'com.example2.app' }] })),
+    invalid: auth(otp({ supported_apps: [{ ...APP, package_name: 'com.2example.app' }] })),
+  },
+  {
+    rule: 'package_name_invalid',
+    component: 'buttons',
+    index: 0,
+    field: 'supported_apps[0].package_name',
+    valid: auth(otp({ supported_apps: [{ ...APP, package_name: 'com.example_shop' }] })),
+    invalid: auth(otp({ supported_apps: [{ ...APP, package_name: 'com.example-shop' }] })),
+  },
+  {
+    rule: 'package_name_too_long',
+    component: 'buttons',
+    index: 0,
+    field: 'supported_apps[0].package_name',
+    valid: auth(otp({ supported_apps: [{ ...APP, package_name: `com.${long(220)}` }] })),
+    invalid: auth(otp({ supported_apps: [{ ...APP, package_name: `com.${long(221)}` }] })),
+  },
+  {
+    rule: 'signature_hash_required',
+    component: 'buttons',
+    index: 0,
+    field: 'supported_apps[0].signature_hash',
+    valid: auth(otp()),
+    invalid: auth(otp({ supported_apps: [{ package_name: 'com.example.shop' } as any] })),
+  },
+  {
+    rule: 'signature_hash_invalid',
+    component: 'buttons',
+    index: 0,
+    field: 'supported_apps[1].signature_hash',
+    valid: auth(otp({ supported_apps: [APP, { ...APP, signature_hash: 'ab+/=CD09xy' }] })),
+    invalid: auth(otp({ supported_apps: [APP, { ...APP, signature_hash: 'K8a/AINcGX' }] })),
+  },
+  {
+    rule: 'signature_hash_invalid',
+    component: 'buttons',
+    index: 0,
+    field: 'supported_apps[0].signature_hash',
+    valid: auth(zeroTap()),
+    invalid: auth(zeroTap({ supported_apps: [{ ...APP, signature_hash: 'K8a/AINcGX77' }] })),
+  },
+  {
+    rule: 'signature_hash_invalid',
+    component: 'buttons',
+    index: 0,
+    field: 'supported_apps[0].signature_hash',
+    valid: auth(otp()),
+    invalid: auth(otp({ supported_apps: [{ ...APP, signature_hash: 'K8a-AINcGX7' }] })),
+  },
+  {
+    rule: 'zero_tap_terms_required',
+    component: 'buttons',
+    index: 0,
+    field: 'zero_tap_terms_accepted',
+    valid: auth(zeroTap()),
+    invalid: auth(zeroTap({ zero_tap_terms_accepted: false })),
+  },
+  {
+    rule: 'zero_tap_terms_required',
+    component: 'buttons',
+    index: 0,
+    field: 'zero_tap_terms_accepted',
+    valid: auth(otp()),
+    invalid: auth(zeroTap({ zero_tap_terms_accepted: undefined })),
+  },
+  {
+    rule: 'autofill_text_too_long',
+    component: 'buttons',
+    index: 0,
+    field: 'autofill_text',
+    valid: auth(otp({ autofill_text: long(25) })),
+    invalid: auth(otp({ autofill_text: long(26) })),
+  },
+  {
+    rule: 'button_text_too_long',
+    component: 'buttons',
+    index: 0,
+    field: 'text',
+    valid: auth({ type: 'OTP', otp_type: 'COPY_CODE', text: long(25) }),
+    invalid: auth({ type: 'OTP', otp_type: 'COPY_CODE', text: long(26) }),
   },
 ]
 
@@ -506,6 +648,10 @@ test.group('Template validation (Meta rules, reference §3.2–3.4)', () => {
       assert.exists(issue, `${row.rule} is reported (got ${issues.map((i) => i.code).join(', ')})`)
       assert.equal(issue!.component, row.component)
       if (row.index !== undefined) assert.equal(issue!.index, row.index)
+      if (row.field !== undefined) {
+        assert.equal(issue!.field, row.field)
+        assert.equal(issue!.path, `${row.component}[${row.index}].${row.field}`)
+      }
       const label =
         row.component === 'buttons' && issue!.index !== undefined
           ? `Button ${issue!.index + 1}:`
@@ -515,6 +661,39 @@ test.group('Template validation (Meta rules, reference §3.2–3.4)', () => {
         `message names the component: ${issue!.message}`
       )
     })
+
+  test('every problem of a one-tap button is reported, each at its own path', ({ assert }) => {
+    const issues = validateTemplate(
+      auth(
+        zeroTap({
+          zero_tap_terms_accepted: false,
+          supported_apps: [
+            { package_name: 'com.example.shop', signature_hash: 'short' },
+            { package_name: 'nodots', signature_hash: 'K8a/AINcGX7' },
+          ],
+        })
+      )
+    )
+    assert.sameMembers(
+      issues.map((issue) => issue.path),
+      [
+        'buttons[0].supported_apps[0].signature_hash',
+        'buttons[0].supported_apps[1].package_name',
+        'buttons[0].zero_tap_terms_accepted',
+      ]
+    )
+    const hash = issues.find((issue) => issue.code === 'signature_hash_invalid')!
+    assert.equal(hash.params?.app, 1)
+    assert.match(hash.message, /^Button 1: app 1: /)
+  })
+
+  test('copy code needs no apps; the paths of other components are plain', ({ assert }) => {
+    assert.deepEqual(validateTemplate(auth({ type: 'OTP', otp_type: 'COPY_CODE' })), [])
+    const issues = validateTemplate(draft({ name: '' }))
+    assert.equal(issues[0].path, 'name')
+    const bodyIssues = validateTemplate(withComponents({ type: 'BODY', text: '' }))
+    assert.equal(bodyIssues[0].path, 'body.text')
+  })
 
   test('a template breaking several rules gets every issue at once', ({ assert }) => {
     const issues = validateTemplate({
