@@ -30,6 +30,8 @@ export type TemplateIssue = {
   component: 'header' | 'body' | 'footer' | 'buttons' | 'name' | 'language' | 'category'
   index?: number
   field?: string
+  /** `buttons[0].supported_apps[1].signature_hash`: component, index and field in one. */
+  path?: string
   rule?: string
   code: string
   message: string

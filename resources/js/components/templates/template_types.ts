@@ -4,13 +4,23 @@
  */
 export type TemplateCategory = 'MARKETING' | 'UTILITY' | 'AUTHENTICATION'
 
+/** An Android app allowed to receive a one-tap / zero-tap code. */
+export type SupportedApp = { package_name: string; signature_hash: string }
+
 export type TemplateButton = {
   type: 'QUICK_REPLY' | 'URL' | 'PHONE_NUMBER' | 'COPY_CODE' | 'OTP'
+  /** Label; on an OTP button the copy-code label. */
   text?: string
   url?: string
   phone_number?: string
   otp_type?: 'COPY_CODE' | 'ONE_TAP' | 'ZERO_TAP'
   example?: string[] | string
+  /** ONE_TAP / ZERO_TAP: the autofill button's label. */
+  autofill_text?: string
+  /** ONE_TAP / ZERO_TAP: 1–5 Android apps. */
+  supported_apps?: SupportedApp[]
+  /** ZERO_TAP: Meta's zero-tap terms accepted. */
+  zero_tap_terms_accepted?: boolean
   [key: string]: unknown
 }
 
