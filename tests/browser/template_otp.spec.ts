@@ -136,6 +136,18 @@ test.group('Template editor: one-tap and zero-tap apps', () => {
       )
       assert.equal(stored.status, 'PENDING')
       assert.deepEqual(buttonsOf(stored.components), [expected])
+
+      /* In Arabic the form reads right to left, labels and terms translated. */
+      owner.locale = 'ar'
+      await owner.save()
+      await page.goto(`${base}/w/${workspace.slug}/templates/new`)
+      await page.locator('html[dir="rtl"]').waitFor({ state: 'attached' })
+      await page.locator('[data-test="template-category"]').selectOption('AUTHENTICATION')
+      await page.locator('[data-test="button-otp-type-0"]').selectOption('ZERO_TAP')
+      await page.getByLabel('التطبيق 1: اسم الحزمة').waitFor()
+      await page.locator('[data-test="otp-zero-tap-terms"]').waitFor()
+      await apps.scrollIntoViewIfNeeded()
+      await page.screenshot({ path: `${screenshots}/template_otp_rtl.png` })
       assert.deepEqual(errors, [])
     } finally {
       await page?.close()
