@@ -54,20 +54,45 @@ export function isMysql(client: TransactionClientContract) {
   return !client.dialect.name.includes('sqlite')
 }
 
+let mariadb: Promise<boolean> | null = null
+
+/**
+ * Whether the MySQL-protocol server is MariaDB (asked once per process):
+ * the import then uses `INSERT … RETURNING` and `SET STATEMENT … FOR`,
+ * which MySQL does not have.
+ */
+export function isMariadb(client: TransactionClientContract): Promise<boolean> {
+  if (!isMysql(client)) return Promise.resolve(false)
+  mariadb ??= client
+    .rawQuery('SELECT VERSION() AS version')
+    .then((result: any) => /mariadb/i.test(String(result[0][0].version)))
+    .catch((error) => {
+      mariadb = null
+      throw error
+    })
+  return mariadb
+}
+
 /**
  * `INSERT INTO table (columns) VALUES …` + `tail` for every chunk of
  * `rows` (each row's values in `columns` order). `tail` is the conflict
  * clause, written by the caller for the dialect.
+ *
+ * - `prefix` goes before `INSERT` (MariaDB's `SET STATEMENT … FOR`).
+ * - `returning` (MariaDB only): `RETURNING <columns>` is appended and the
+ *   rows the statements answer are returned, one per row written, in
+ *   `rows` order; without it the result is an empty array.
  */
-export async function insertRows(
+export async function insertRows<T = never>(
   client: TransactionClientContract,
   table: string,
   columns: readonly string[],
   rows: SqlValue[][],
   tail: string,
-  options: { ignore?: boolean } = {}
-) {
-  if (!rows.length) return
+  options: { ignore?: boolean; prefix?: string; returning?: readonly string[] } = {}
+): Promise<T[]> {
+  const returned: T[] = []
+  if (!rows.length) return returned
   const mysql = isMysql(client)
   const verb = options.ignore
     ? mysql
@@ -76,7 +101,11 @@ export async function insertRows(
     : 'INSERT INTO'
   // Quoted: some column names are reserved words (row_number on MariaDB).
   const quote = mysql ? '`' : '"'
-  const head = `${verb} ${table} (${columns.map((column) => `${quote}${column}${quote}`).join(', ')}) VALUES `
+  const head = `${options.prefix ?? ''}${verb} ${table} (${columns.map((column) => `${quote}${column}${quote}`).join(', ')}) VALUES `
+  if (options.returning) {
+    if (!mysql) throw new Error('RETURNING is used on MariaDB only')
+    tail += ` RETURNING ${options.returning.join(', ')}`
+  }
   if (mysql) {
     for (let start = 0; start < rows.length; start += MYSQL_ROWS) {
       const end = Math.min(rows.length, start + MYSQL_ROWS)
@@ -90,9 +119,10 @@ export async function insertRows(
         }
         parts.push(`${text})`)
       }
-      await client.rawQuery(`${head}${parts.join(',')}${tail}`)
+      const result = await client.rawQuery(`${head}${parts.join(',')}${tail}`)
+      if (options.returning) for (const row of result[0] as T[]) returned.push(row)
     }
-    return
+    return returned
   }
   const perStatement = Math.max(1, Math.floor(SQLITE_VARIABLES / columns.length))
   const placeholder = `(${columns.map(() => '?').join(',')})`
@@ -108,6 +138,7 @@ export async function insertRows(
       bindings as unknown as RawQueryBindings
     )
   }
+  return returned
 }
 
 /**

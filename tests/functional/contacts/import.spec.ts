@@ -664,6 +664,128 @@ test.group('Contacts import', () => {
     assert.lengthOf(await contactsOf(workspace), 10)
   })
 
+  test('batches written two at a time: repeats across batches, new tags and values land once, counters exact', async ({
+    client,
+    assert,
+  }) => {
+    const { workspace, owner } = await makeWorkspace()
+    const field = await tenancy.run(workspace.id, () =>
+      CustomField.create({ key: 'tier', label: 'Tier', type: 'text', required: false, position: 0 })
+    )
+    // Batches of 3: each phone comes back in the next batch (while the earlier one may be in flight)
+    // with a new name, value and tag; tag t<k> is first seen in batch k and used again in k+1.
+    const rows = ['phone,name,tier,tags']
+    for (let batch = 0; batch < 6; batch++) {
+      rows.push(`06${String(20000000 + batch)},Person ${batch},gold,t${batch}`)
+      if (batch > 0)
+        rows.push(`06${String(20000000 + batch - 1)},Again ${batch - 1},silver,t${batch}`)
+      rows.push(`06${String(30000000 + batch)},Other ${batch},,"t${batch},shared"`)
+    }
+    const record = await uploaded(client, workspace, owner, rows.join('\n'))
+    await tenancy.run(workspace.id, async () => {
+      record.merge({
+        mapping: [phone, name, { kind: 'custom', key: 'tier' }, { kind: 'tags' }] as any,
+        options: {
+          defaultCountry: 'FR',
+          onExisting: 'update',
+          tags: [],
+          consentScope: 'marketing',
+        },
+        status: 'queued',
+      })
+      await record.save()
+    })
+    await tenancy.run(workspace.id, () => runImport(record.id, { batchSize: 3 }))
+    await tenancy.run(workspace.id, () => record.refresh())
+    assert.equal(record.status, 'completed')
+    assert.equal(record.processedRows, 17)
+    assert.equal(record.createdCount, 12)
+    assert.equal(record.updatedCount, 5)
+    assert.equal(record.errorCount + record.skippedCount, 0)
+
+    const contacts = await contactsOf(workspace)
+    assert.lengthOf(contacts, 12)
+    const byPhone = new Map(contacts.map((contact) => [contact.phone, contact]))
+    for (let batch = 0; batch < 6; batch++) {
+      const first = byPhone.get(`+336${String(20000000 + batch)}`)!
+      const repeated = batch < 5
+      assert.equal(first.name, repeated ? `Again ${batch}` : `Person ${batch}`)
+      const values = await tenancy.run(workspace.id, () => fieldValuesOf([first.id], [field]))
+      assert.equal(values.get(first.id)?.tier, repeated ? 'silver' : 'gold')
+      assert.deepEqual(
+        await tagNamesOf(workspace, first.id),
+        repeated ? [`t${batch}`, `t${batch + 1}`] : [`t${batch}`]
+      )
+      const other = byPhone.get(`+336${String(30000000 + batch)}`)!
+      assert.deepEqual(await tagNamesOf(workspace, other.id), ['shared', `t${batch}`])
+    }
+    const tags = await db
+      .from('tags')
+      .where('workspace_id', workspace.id)
+      .whereIn('name', ['t0', 't1', 't2', 't3', 't4', 't5', 'shared'])
+      .count('* as n')
+    assert.equal(Number(tags[0].n), 7)
+    const values = await db
+      .from('contact_field_values')
+      .where('workspace_id', workspace.id)
+      .where('field_id', field.id)
+      .count('* as n')
+    assert.equal(Number(values[0].n), 6)
+  })
+
+  test('a custom field deleted while the import runs fails the import and leaves no value without its field', async ({
+    client,
+    assert,
+  }) => {
+    const { workspace, owner } = await makeWorkspace()
+    const field = await tenancy.run(workspace.id, () =>
+      CustomField.create({ key: 'tier', label: 'Tier', type: 'text', required: false, position: 0 })
+    )
+    const rows = ['phone,tier']
+    for (let index = 0; index < 9; index++) rows.push(`06${String(40000000 + index)},gold`)
+    const record = await uploaded(client, workspace, owner, rows.join('\n'))
+    await tenancy.run(workspace.id, async () => {
+      record.merge({
+        mapping: [phone, { kind: 'custom', key: 'tier' }] as any,
+        options: {
+          defaultCountry: 'FR',
+          onExisting: 'update',
+          tags: [],
+          consentScope: 'marketing',
+        },
+        status: 'queued',
+      })
+      await record.save()
+    })
+    let batches = 0
+    await assert.rejects(() =>
+      tenancy.run(workspace.id, () =>
+        runImport(record.id, {
+          batchSize: 3,
+          afterBatch: async () => {
+            // After the first commit, while the second batch is (or is about to be) in flight.
+            if (++batches === 1) await db.from('custom_fields').where('id', field.id).delete()
+          },
+        })
+      )
+    )
+    await tenancy.run(workspace.id, () => record.refresh())
+    assert.equal(record.status, 'failed')
+    assert.equal(record.processedRows, 3)
+    assert.lengthOf(await contactsOf(workspace), 3)
+    const orphans = await db
+      .from('contact_field_values')
+      .where('contact_field_values.workspace_id', workspace.id)
+      .whereNotExists((query) =>
+        query
+          .from('custom_fields')
+          .whereRaw('custom_fields.id = contact_field_values.field_id')
+          .whereRaw('custom_fields.workspace_id = contact_field_values.workspace_id')
+      )
+      .count('* as n')
+    assert.equal(Number(orphans[0].n), 0)
+  })
+
   test('cancel stops an import; a member without contacts.import gets 403', async ({
     client,
     assert,
