@@ -1,3 +1,5 @@
+import type { DateTime } from 'luxon'
+
 /**
  * Inbox domain events. Listeners (realtime push, routing, automation,
  * outbound webhooks, analytics) must be idempotent: an event can be
@@ -30,8 +32,39 @@ export type ConversationTaggedEvent = {
   actorId?: number | null
 }
 
+/** One inbound message of an `inbox:messages_received` batch. */
+export type ReceivedMessage = {
+  conversationId: number
+  messageId: number
+  contactId: number
+  channelId: number
+  type: string
+  body: string | null
+  /** When the customer sent it (Meta's timestamp), else when Parley received it. */
+  at: DateTime
+  /**
+   * The conversation's first inbound message: routing rules, language
+   * detection and the greeting run on it.
+   */
+  firstInbound: boolean
+}
+
+/**
+ * Inbound messages stored together (a webhook batch, or one message),
+ * emitted once after they are committed and before the per-message
+ * `inbox:message_received` events. Core listeners (push, keywords,
+ * automatic replies, routing, campaign reply attribution) take the whole
+ * batch, so they read each workspace's settings once per batch instead of
+ * once per message. Messages are in the order they were stored.
+ */
+export type MessagesReceivedEvent = {
+  workspaceId: number
+  messages: ReceivedMessage[]
+}
+
 declare module '@adonisjs/core/types' {
   interface EventsList {
+    'inbox:messages_received': MessagesReceivedEvent
     'inbox:message_received': MessageEvent
     'inbox:message_queued': MessageEvent
     'inbox:message_status': MessageEvent & { status: string }

@@ -146,34 +146,37 @@ export async function applyCampaignStatus(
 }
 
 /**
- * Reply attribution: an inbound message from a contact whose latest
- * campaign send is within that campaign's `reply_window_hours` marks the
- * recipient replied (once) and counts it on the campaign, the variant and
- * the contact (`campaigns_replied`).
+ * Reply attribution, per batch of inbound messages: a contact whose
+ * latest campaign send is within that campaign's `reply_window_hours`
+ * has that recipient marked replied (once: a guarded UPDATE) and counted
+ * on the campaign, the variant and the contact (`campaigns_replied`).
+ * One statement finds the latest sends of every contact of the batch in
+ * the last 30 days; the writes happen only for actual replies.
  */
-export async function attributeReply(event: {
+export async function attributeReplies(event: {
   workspaceId: number
-  conversationId: number
-  messageId: number
+  messages: { contactId: number }[]
 }) {
+  const contactIds = [...new Set(event.messages.map((message) => Number(message.contactId)))]
+  if (!contactIds.length) return
   try {
     await tenancy.run(event.workspaceId, async () => {
       const now = DateTime.utc()
-      // One statement per inbound message: the conversation's contact and
-      // that contact's latest campaign send in the last 30 days.
-      const row = await db
-        .from('conversations as conv')
-        .join('campaign_recipients as cr', (join) => {
-          join
-            .on('cr.workspace_id', '=', 'conv.workspace_id')
-            .andOn('cr.contact_id', '=', 'conv.contact_id')
-        })
+      const rows: {
+        id: number
+        campaign_id: number
+        variant_id: number | null
+        contact_id: number
+        sent_at: unknown
+        replied_at: unknown
+        reply_window_hours: number | null
+      }[] = await db
+        .from('campaign_recipients as cr')
         .join('campaigns as c', 'c.id', 'cr.campaign_id')
-        .where('conv.id', event.conversationId)
-        .where('conv.workspace_id', event.workspaceId)
+        .where('cr.workspace_id', event.workspaceId)
+        .whereIn('cr.contact_id', contactIds)
         .whereIn('cr.status', ['sent', 'delivered', 'read'])
         .where('cr.sent_at', '>=', sqlDateTime(now.minus({ days: 30 })))
-        .orderBy('cr.sent_at', 'desc')
         .select(
           'cr.id',
           'cr.campaign_id',
@@ -183,25 +186,37 @@ export async function attributeReply(event: {
           'cr.replied_at',
           'c.reply_window_hours'
         )
-        .first()
-      if (!row || row.replied_at) return
-      const sentAt = fromStored(row.sent_at)
-      if (!sentAt || sentAt.plus({ hours: Number(row.reply_window_hours ?? 72) }) < now) return
-      const updated = await db
-        .from('campaign_recipients')
-        .where('id', row.id)
-        .whereNull('replied_at')
-        .update({ replied_at: sqlDateTime(now) })
-      if (!Number(updated)) return
-      await bumpCounters(Number(row.campaign_id), row.variant_id ? Number(row.variant_id) : null, {
-        replied: 1,
-      })
-      await db
-        .from('contacts')
-        .where('id', row.contact_id)
-        .update({ campaigns_replied: db.knexRawQuery('campaigns_replied + 1') })
+      const latest = new Map<number, (typeof rows)[number] & { sent: DateTime }>()
+      for (const row of rows) {
+        const sent = fromStored(row.sent_at as string)
+        if (!sent) continue
+        const current = latest.get(Number(row.contact_id))
+        if (!current || current.sent < sent) latest.set(Number(row.contact_id), { ...row, sent })
+      }
+      for (const row of latest.values()) {
+        if (row.replied_at) continue
+        if (row.sent.plus({ hours: Number(row.reply_window_hours ?? 72) }) < now) continue
+        const updated = await db
+          .from('campaign_recipients')
+          .where('id', row.id)
+          .whereNull('replied_at')
+          .update({ replied_at: sqlDateTime(now) })
+        if (!Number(updated)) continue
+        await bumpCounters(
+          Number(row.campaign_id),
+          row.variant_id ? Number(row.variant_id) : null,
+          { replied: 1 }
+        )
+        await db
+          .from('contacts')
+          .where('id', row.contact_id)
+          .update({ campaigns_replied: db.knexRawQuery('campaigns_replied + 1') })
+      }
     })
   } catch (error) {
-    logger.error({ err: error, ...event }, 'campaigns: reply attribution failed')
+    logger.error(
+      { err: error, workspaceId: event.workspaceId },
+      'campaigns: reply attribution failed'
+    )
   }
 }

@@ -1,7 +1,7 @@
-import type { MessageEvent } from '#inbox/events'
-import { attributeReply } from '#campaigns/dispatch/status'
+import type { MessagesReceivedEvent } from '#inbox/events'
+import { attributeReplies } from '#campaigns/dispatch/status'
 
-/** `inbox:message_received` → reply attribution to the contact's latest campaign send. */
-export async function attributeCampaignReply(event: MessageEvent) {
-  await attributeReply(event)
+/** `inbox:messages_received` → reply attribution to each contact's latest campaign send. */
+export async function attributeCampaignReplies(event: MessagesReceivedEvent) {
+  await attributeReplies(event)
 }

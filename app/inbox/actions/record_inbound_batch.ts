@@ -1,8 +1,7 @@
 import { DateTime } from 'luxon'
 import { newUlid } from '#core/helpers/ulid'
 import db from '@adonisjs/lucid/services/db'
-import emitter from '@adonisjs/core/services/emitter'
-import { holdingInboxPushes } from '#inbox/listeners/push_to_inbox'
+import { emitReceived } from '#inbox/actions/emit_received'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Contact from '#contacts/models/contact'
 import { phoneOfWaId } from '#contacts/services/phone'
@@ -18,7 +17,15 @@ export type InboundItem = { channel: Channel; item: NormalizedMessage }
 
 export type RecordedBatch = {
   /** Messages stored by this call, in input order. */
-  created: { messageId: number; conversationId: number; item: NormalizedMessage }[]
+  created: {
+    messageId: number
+    conversationId: number
+    contactId: number
+    channelId: number
+    firstInbound: boolean
+    at: DateTime
+    item: NormalizedMessage
+  }[]
   /** Items whose wamid was already stored (redeliveries, repeats inside the batch). */
   duplicates: number
 }
@@ -136,11 +143,56 @@ async function contactsFor(
 }
 
 /**
+ * The entries that are their conversation's first inbound message: the
+ * first of the batch in a conversation it opened, or in one never written
+ * to before (no last inbound time, as read before this batch) whose
+ * earliest inbound message is that entry's.
+ */
+async function firstInboundEntries(
+  trx: TransactionClientContract,
+  fresh: InboundItem[],
+  conversationOf: Map<InboundItem, Conversation>,
+  idOf: (entry: InboundItem) => number
+): Promise<Set<InboundItem>> {
+  const firstOf = new Map<Conversation, InboundItem>()
+  for (const entry of fresh) {
+    const conversation = conversationOf.get(entry)!
+    if (!firstOf.has(conversation)) firstOf.set(conversation, entry)
+  }
+  const result = new Set<InboundItem>()
+  const unknown: Conversation[] = []
+  for (const [conversation, entry] of firstOf) {
+    if (conversation.$extras.created_here) result.add(entry)
+    else if (!conversation.lastInboundAt) unknown.push(conversation)
+  }
+  if (unknown.length) {
+    const rows: { conversation_id: number | string; first: number | string }[] = await trx
+      .from('messages')
+      .where('workspace_id', tenancy.workspaceId())
+      .whereIn(
+        'conversation_id',
+        unknown.map((conversation) => conversation.id)
+      )
+      .where('direction', 'in')
+      .groupBy('conversation_id')
+      .select('conversation_id')
+      .min('id as first')
+    const earliest = new Map(rows.map((row) => [Number(row.conversation_id), Number(row.first)]))
+    for (const conversation of unknown) {
+      const entry = firstOf.get(conversation)!
+      if (earliest.get(conversation.id) === idOf(entry)) result.add(entry)
+    }
+  }
+  return result
+}
+
+/**
  * Stores many inbound messages of one workspace in one transaction: the
  * fast path of webhook ingestion. Same outcome as calling
  * `recordInboundMessage` for each item in order (contacts upserted,
  * open conversation reused or opened, message inserted once, unread
- * count and 24-hour window refreshed, `inbox:message_received` emitted),
+ * count and 24-hour window refreshed, `inbox:messages_received` and
+ * `inbox:message_received` emitted),
  * in a handful of statements instead of eight per message.
  *
  * Any error rolls the whole batch back; the caller then falls back to the
@@ -199,6 +251,7 @@ export async function recordInboundBatch(items: InboundItem[]): Promise<Recorded
           { contactId: contact.id, channelId: entry.channel.id, status: 'open', unreadCount: 0 },
           { client: trx }
         )
+        conversation.$extras.created_here = true
         conversations.set(key, conversation)
       }
       conversationOf.set(entry, conversation)
@@ -315,23 +368,32 @@ export async function recordInboundBatch(items: InboundItem[]): Promise<Recorded
         })
     }
 
+    const firsts = await firstInboundEntries(trx, fresh, conversationOf, (entry) =>
+      ids.get(entry.item.providerMessageId)!
+    )
     return fresh.map((entry) => ({
       messageId: ids.get(entry.item.providerMessageId)!,
       conversationId: conversationOf.get(entry)!.id,
+      contactId: contacts.get(entry)!.id,
+      channelId: entry.channel.id,
+      firstInbound: firsts.has(entry),
+      at: atOf(entry.item),
       item: entry.item,
     }))
   }, lightTransaction(db.connection().dialect.name))
 
-  await holdingInboxPushes(workspaceId, async () => {
-    for (const row of recorded) {
-      await emitter.emit('inbox:message_received', {
-        workspaceId,
-        conversationId: row.conversationId,
-        messageId: row.messageId,
-        type: row.item.type,
-        body: row.item.body,
-      })
-    }
-  })
+  await emitReceived(
+    workspaceId,
+    recorded.map((row) => ({
+      conversationId: row.conversationId,
+      messageId: row.messageId,
+      contactId: row.contactId,
+      channelId: row.channelId,
+      type: row.item.type,
+      body: row.item.body,
+      at: row.at,
+      firstInbound: row.firstInbound,
+    }))
+  )
   return { created: recorded, duplicates: items.length - recorded.length }
 }

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
-import emitter from '@adonisjs/core/services/emitter'
+import { emitReceived } from '#inbox/actions/emit_received'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Contact from '#contacts/models/contact'
 import { phoneOfWaId } from '#contacts/services/phone'
@@ -12,7 +12,13 @@ import { isUniqueViolation } from '#core/helpers/db_errors'
 import { tenancy } from '#core/tenancy/context'
 import { previewOf, reopenCutoff } from '#inbox/services/conversation_metrics'
 
-export type RecordedInbound = { message: Message; created: boolean }
+export type RecordedInbound = {
+  message: Message
+  created: boolean
+  /** Set when created: the conversation's first inbound message. */
+  firstInbound?: boolean
+  contactId?: number
+}
 
 /** Identifiers a Meta webhook does not carry (plugins: WhatsApp's LID). */
 export type InboundIdentity = { lid?: string | null }
@@ -92,10 +98,34 @@ async function conversationFor(
     .orderBy('id', 'desc')
     .first()
   if (existing) return existing
-  return Conversation.create(
+  const created = await Conversation.create(
     { contactId: contact.id, channelId: channel.id, status: 'open', unreadCount: 0 },
     { client: trx }
   )
+  created.$extras.created_here = true
+  return created
+}
+
+/**
+ * Whether `messageId` is the conversation's first inbound message, from
+ * the conversation as read before this message updated it: a new one, or
+ * one never written to (its last inbound time is kept on every inbound
+ * message) whose only inbound message is this one.
+ */
+export async function isFirstInbound(
+  trx: TransactionClientContract,
+  conversation: Conversation,
+  messageId: number
+): Promise<boolean> {
+  if (conversation.$extras.created_here) return true
+  if (conversation.lastInboundAt) return false
+  const earlier = await Message.query({ client: trx })
+    .where('conversation_id', conversation.id)
+    .where('direction', 'in')
+    .where('id', '<', messageId)
+    .select('id')
+    .first()
+  return !earlier
 }
 
 async function attempt(
@@ -127,6 +157,7 @@ async function attempt(
       },
       { client: trx }
     )
+    const firstInbound = await isFirstInbound(trx, conversation, message.id)
     conversation.useTransaction(trx)
     conversation.unreadCount = (conversation.unreadCount ?? 0) + 1
     if (!conversation.lastMessageAt || conversation.lastMessageAt <= at) {
@@ -146,7 +177,7 @@ async function attempt(
       conversation.snoozedUntil = null
     }
     await conversation.save()
-    return { message, created: true }
+    return { message, created: true, firstInbound, contactId: contact.id }
   })
 }
 
@@ -171,13 +202,19 @@ export async function recordInboundMessage(
     result = await attempt(channel, item, identity)
   }
   if (result.created) {
-    await emitter.emit('inbox:message_received', {
-      workspaceId: tenancy.workspaceId(),
-      conversationId: result.message.conversationId,
-      messageId: result.message.id,
-      type: result.message.type,
-      body: result.message.body,
-    })
+    const { message } = result
+    await emitReceived(tenancy.workspaceId(), [
+      {
+        conversationId: message.conversationId,
+        messageId: message.id,
+        contactId: result.contactId!,
+        channelId: message.channelId,
+        type: message.type,
+        body: message.body,
+        at: message.providerTimestamp ?? message.createdAt,
+        firstInbound: result.firstInbound ?? false,
+      },
+    ])
   }
   return result
 }

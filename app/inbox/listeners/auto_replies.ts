@@ -2,15 +2,14 @@ import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
 import Conversation from '#inbox/models/conversation'
-import Message from '#inbox/models/message'
 import AutoReply, { type AutoReplyKind } from '#inbox/models/auto_reply'
 import { sendMessage } from '#inbox/actions/send_message'
-import { closedPeriodKey } from '#inbox/services/business_hours'
+import { closedPeriodKeyAt, scheduleFor, type Schedule } from '#inbox/services/business_hours'
 import { matchKeyword } from '#contacts/services/consent_keywords'
-import { statusOf } from '#contacts/services/consent'
+import { utilityAllowed } from '#contacts/services/consent'
 import { affectedRows } from '#core/helpers/db_errors'
 import { tenancy } from '#core/tenancy/context'
-import type { MessageEvent } from '#inbox/events'
+import type { MessagesReceivedEvent, ReceivedMessage } from '#inbox/events'
 
 /** Inbound types that are not the customer writing to the business. */
 const IGNORED_TYPES = new Set(['reaction', 'system', 'unsupported', 'unknown', 'errors'])
@@ -68,90 +67,142 @@ async function send(conversation: Conversation, reply: AutoReply, kind: AutoRepl
 }
 
 /**
- * Away and greeting messages, on `inbox:message_received`
+ * Away and greeting messages, on `inbox:messages_received`
  * (docs/inbox.md, "Business hours and away messages").
  *
- * - Only inbound messages from the customer: never Parley's own messages,
- *   reactions or system notices, never a STOP/START keyword (it gets its
- *   confirmation, nothing else), never a contact who opted out of service
- *   messages, never an old message (AUTO_REPLY_MAX_AGE_MINUTES).
+ * - Only inbound messages from the customer: never reactions or system
+ *   notices, never a STOP/START keyword (it gets its confirmation,
+ *   nothing else), never a contact who opted out of service messages,
+ *   never an old message (AUTO_REPLY_MAX_AGE_MINUTES).
  * - Outside business hours at the message's time: the away message, once
  *   per conversation per closed period. The claim is one conditional
  *   UPDATE of `away_sent_period` (only to a later period), so concurrent
  *   deliveries and replays send it once. Outside hours the away message
  *   replaces the greeting (it also marks the conversation greeted).
- * - Otherwise, for the first inbound message of a new conversation: the
+ * - Otherwise, for the first inbound message of a conversation: the
  *   greeting, claimed the same way through `greeting_sent_at`.
+ *
+ * A workspace without enabled replies costs one query per batch; the
+ * conversations, consent, locale and schedules are read once per batch.
  */
-export async function handleAutoReplies(event: MessageEvent) {
-  if (event.type !== undefined && IGNORED_TYPES.has(event.type)) return
+export async function handleAutoReplies(event: MessagesReceivedEvent) {
+  const now = autoReplyClock.now()
+  const recent = event.messages.filter(
+    (message) =>
+      !IGNORED_TYPES.has(message.type) &&
+      now.diff(message.at, 'minutes').minutes <= AUTO_REPLY_MAX_AGE_MINUTES
+  )
+  if (!recent.length) return
   try {
     await tenancy.run(event.workspaceId, async () => {
       const replies = await AutoReply.query().where('enabled', true)
       if (!replies.length) return
-      const message = await Message.query()
-        .where('id', event.messageId)
-        .select('id', 'conversation_id', 'direction', 'type', 'body', 'provider_timestamp')
-        .select('created_at')
-        .first()
-      if (!message || message.direction !== 'in' || IGNORED_TYPES.has(message.type)) return
-      const at = message.providerTimestamp ?? message.createdAt
-      if (autoReplyClock.now().diff(at, 'minutes').minutes > AUTO_REPLY_MAX_AGE_MINUTES) return
-      if (message.type === 'text' && message.body && message.body.length <= 80) {
-        if (await matchKeyword(message.body)) return
+      const messages: ReceivedMessage[] = []
+      for (const message of recent) {
+        const short = message.type === 'text' && message.body && message.body.length <= 80
+        if (short && (await matchKeyword(message.body!))) continue
+        messages.push(message)
       }
-      const conversation = await Conversation.find(message.conversationId)
-      if (!conversation) return
-      if (!(await statusOf(conversation.contactId, 'utility')).allowed) return
+      if (!messages.length) return
 
       const workspaceId = tenancy.workspaceId()
+      const conversations = new Map(
+        (
+          await Conversation.query().whereIn('id', [
+            ...new Set(messages.map((message) => message.conversationId)),
+          ])
+        ).map((conversation) => [conversation.id, conversation])
+      )
+      const allowed = await utilityAllowed([
+        ...new Set([...conversations.values()].map((conversation) => conversation.contactId)),
+      ])
       const workspace = await db
         .from('workspaces')
         .where('id', workspaceId)
         .select('locale')
         .first()
-      const locales = [conversation.language, workspace?.locale]
-      const claimable = () =>
-        db.from('conversations').where('workspace_id', workspaceId).where('id', conversation.id)
-
-      const away = pickReply(replies, 'away', conversation.channelId, locales)
-      const key = away ? await closedPeriodKey(workspaceId, conversation.channelId, at) : null
-      if (away && key) {
-        const claimed = affectedRows(
-          await claimable()
-            .where((query) => {
-              query.whereNull('away_sent_period').orWhere('away_sent_period', '<', key)
-            })
-            .update({
-              away_sent_period: key,
-              // A knex raw: the query builder's update() passes values as they are.
-              greeting_sent_at: db.knexRawQuery('COALESCE(greeting_sent_at, ?)', [
-                DateTime.now().toSQL({ includeOffset: false })!,
-              ]),
-            })
-        )
-        if (claimed) await send(conversation, away, 'away')
-        return
+      const schedules = new Map<number, Promise<Schedule>>()
+      const scheduleOf = (channelId: number) => {
+        let schedule = schedules.get(channelId)
+        if (!schedule) {
+          schedule = scheduleFor(workspaceId, channelId)
+          schedules.set(channelId, schedule)
+        }
+        return schedule
       }
+      /** `conversation id|closed period` pairs already claimed (or lost) in this batch. */
+      const awayTried = new Set<string>()
 
-      const greeting = pickReply(replies, 'greeting', conversation.channelId, locales)
-      if (!greeting || conversation.greetingSentAt) return
-      const earlier = await Message.query()
-        .where('conversation_id', conversation.id)
-        .where('direction', 'in')
-        .where('id', '<', message.id)
-        .select('id')
-        .first()
-      if (earlier) return
-      const claimed = affectedRows(
-        await claimable()
-          .whereNull('greeting_sent_at')
-          .update({ greeting_sent_at: DateTime.now().toSQL({ includeOffset: false })! })
-      )
-      if (claimed) await send(conversation, greeting, 'greeting')
+      for (const message of messages) {
+        const conversation = conversations.get(message.conversationId)
+        if (!conversation || !allowed.has(Number(conversation.contactId))) continue
+        try {
+          await replyTo(message, conversation, {
+            replies,
+            locales: [conversation.language, workspace?.locale],
+            schedule: await scheduleOf(conversation.channelId),
+            awayTried,
+          })
+        } catch (error) {
+          // Never fail the ingestion of a message because of its side effects.
+          logger.error(
+            { err: error, workspaceId, messageId: message.messageId },
+            'inbox: automatic reply failed'
+          )
+        }
+      }
     })
   } catch (error) {
-    // Never fail the ingestion of a message because of its side effects.
-    logger.error({ err: error, ...event }, 'inbox: automatic reply failed')
+    logger.error({ err: error, workspaceId: event.workspaceId }, 'inbox: automatic replies failed')
   }
+}
+
+/** The away message or the greeting for one message, when one is due. */
+async function replyTo(
+  message: ReceivedMessage,
+  conversation: Conversation,
+  context: {
+    replies: AutoReply[]
+    locales: (string | null | undefined)[]
+    schedule: Schedule
+    awayTried: Set<string>
+  }
+) {
+  const workspaceId = conversation.workspaceId
+  const claimable = () =>
+    db.from('conversations').where('workspace_id', workspaceId).where('id', conversation.id)
+
+  const away = pickReply(context.replies, 'away', conversation.channelId, context.locales)
+  const key = away ? closedPeriodKeyAt(context.schedule, message.at) : null
+  if (away && key) {
+    const tried = `${conversation.id}|${key}`
+    if (context.awayTried.has(tried)) return
+    context.awayTried.add(tried)
+    const claimed = affectedRows(
+      await claimable()
+        .where((query) => {
+          query.whereNull('away_sent_period').orWhere('away_sent_period', '<', key)
+        })
+        .update({
+          away_sent_period: key,
+          // A knex raw: the query builder's update() passes values as they are.
+          greeting_sent_at: db.knexRawQuery('COALESCE(greeting_sent_at, ?)', [
+            DateTime.now().toSQL({ includeOffset: false })!,
+          ]),
+        })
+    )
+    conversation.greetingSentAt = conversation.greetingSentAt ?? DateTime.now()
+    if (claimed) await send(conversation, away, 'away')
+    return
+  }
+
+  const greeting = pickReply(context.replies, 'greeting', conversation.channelId, context.locales)
+  if (!greeting || conversation.greetingSentAt || !message.firstInbound) return
+  const claimed = affectedRows(
+    await claimable()
+      .whereNull('greeting_sent_at')
+      .update({ greeting_sent_at: DateTime.now().toSQL({ includeOffset: false })! })
+  )
+  conversation.greetingSentAt = DateTime.now()
+  if (claimed) await send(conversation, greeting, 'greeting')
 }

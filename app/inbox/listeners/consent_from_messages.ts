@@ -5,7 +5,7 @@ import { sendMessage } from '#inbox/actions/send_message'
 import { recordConsent } from '#contacts/services/consent'
 import { matchKeyword } from '#contacts/services/consent_keywords'
 import { tenancy } from '#core/tenancy/context'
-import type { MessageEvent } from '#inbox/events'
+import type { MessageEvent, MessagesReceivedEvent } from '#inbox/events'
 
 /** Meta's error for a send to someone who stopped marketing messages. */
 export const MARKETING_STOPPED_ERROR = 131050
@@ -15,46 +15,42 @@ export const MARKETING_STOPPED_ERROR = 131050
  * of the workspace's keywords records a marketing opt-out or opt-in
  * (source `keyword`, the text as proof) and answers with the
  * confirmation of the keyword's language; the customer just wrote, so
- * the 24-hour window is open. Idempotent: the event is keyed on the
- * message id, and a replay records nothing and sends nothing.
+ * the 24-hour window is open. Most messages are not keywords: they are
+ * told apart from the event alone (type, length, the workspace's cached
+ * keyword list), without a query. Idempotent: each consent row is keyed
+ * on the message id, and a replay records nothing and sends nothing.
  */
-export async function handleConsentKeyword(event: MessageEvent) {
-  // Most messages are not keywords: decide from the event when it says enough.
-  if (
-    event.type !== undefined &&
-    (event.type !== 'text' || !event.body || event.body.length > 80)
-  ) {
-    return
-  }
-  try {
-    await tenancy.run(event.workspaceId, async () => {
-      const message = await Message.query()
-        .where('id', event.messageId)
-        .select('id', 'conversation_id', 'direction', 'type', 'body')
-        .first()
-      if (!message || message.direction !== 'in' || message.type !== 'text' || !message.body) {
-        return
+export async function handleConsentKeywords(event: MessagesReceivedEvent) {
+  const candidates = event.messages.filter(
+    (message) => message.type === 'text' && message.body && message.body.length <= 80
+  )
+  if (!candidates.length) return
+  await tenancy.run(event.workspaceId, async () => {
+    for (const message of candidates) {
+      try {
+        const match = await matchKeyword(message.body!)
+        if (!match) continue
+        const recorded = await recordConsent({
+          contactId: message.contactId,
+          event: match.event,
+          scope: 'marketing',
+          source: 'keyword',
+          proof: { text: message.body },
+          messageId: message.messageId,
+          dedupeKey: `keyword:${message.messageId}`,
+        })
+        if (!recorded) continue
+        const conversation = await Conversation.findOrFail(message.conversationId)
+        await sendMessage({ conversation, content: { type: 'text', text: match.reply } })
+      } catch (error) {
+        // Never fail the ingestion of a message because of its side effects.
+        logger.error(
+          { err: error, workspaceId: event.workspaceId, messageId: message.messageId },
+          'consent: keyword handling failed'
+        )
       }
-      if (message.body.length > 80) return
-      const match = await matchKeyword(message.body)
-      if (!match) return
-      const conversation = await Conversation.findOrFail(message.conversationId)
-      const recorded = await recordConsent({
-        contactId: conversation.contactId,
-        event: match.event,
-        scope: 'marketing',
-        source: 'keyword',
-        proof: { text: message.body },
-        messageId: message.id,
-        dedupeKey: `keyword:${message.id}`,
-      })
-      if (!recorded) return
-      await sendMessage({ conversation, content: { type: 'text', text: match.reply } })
-    })
-  } catch (error) {
-    // Never fail the ingestion of a message because of its side effects.
-    logger.error({ err: error, ...event }, 'consent: keyword handling failed')
-  }
+    }
+  })
 }
 
 /**

@@ -6,6 +6,7 @@ import type {
   ConversationTaggedEvent,
   ConversationUpdatedEvent,
   MessageEvent,
+  MessagesReceivedEvent,
   NoteAddedEvent,
 } from '#inbox/events'
 import type { InboxPushItem } from '#inbox/types'
@@ -246,6 +247,14 @@ export function queueInboxPush(
   event: MessageEvent
 ) {
   entryOf(event.workspaceId).messages.push({ kind, messageId: event.messageId })
+}
+
+/** `inbox:messages_received`: every message of the batch, in one push. */
+export function queueReceivedPushes(event: MessagesReceivedEvent) {
+  const entry = entryOf(event.workspaceId)
+  for (const message of event.messages) {
+    entry.messages.push({ kind: 'message.received', messageId: message.messageId })
+  }
 }
 
 function queueConversationChange(

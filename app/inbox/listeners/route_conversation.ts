@@ -1,21 +1,19 @@
 import logger from '@adonisjs/core/services/logger'
-import type { ConversationUpdatedEvent, MessageEvent } from '#inbox/events'
-import { drainWaitingQueue, routeConversation } from '#inbox/services/routing'
+import type { ConversationUpdatedEvent, MessagesReceivedEvent } from '#inbox/events'
+import { drainWaitingQueue, routeReceived } from '#inbox/services/routing'
 import { unassignRemovedMember } from '#inbox/services/availability'
 
 /**
- * `inbox:message_received`: routing rules on a conversation's first
+ * `inbox:messages_received`: routing rules on a conversation's first
  * inbound message, then automatic assignment while it is open and
- * unassigned (see app/inbox/services/routing.ts). Idempotent: a replayed
- * event finds the conversation assigned, queued, or its first message
- * already routed (tags and team are set, not added twice).
+ * unassigned (see `routeReceived` in app/inbox/services/routing.ts).
  */
-export async function routeOnMessageReceived(event: MessageEvent) {
+export async function routeOnMessagesReceived(event: MessagesReceivedEvent) {
   try {
-    await routeConversation(event)
+    await routeReceived(event)
   } catch (error) {
     // Never fail the ingestion of a message because of its side effects.
-    logger.error({ err: error, ...event }, 'routing: assignment failed')
+    logger.error({ err: error, workspaceId: event.workspaceId }, 'routing: assignment failed')
   }
 }
 

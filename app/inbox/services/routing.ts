@@ -11,6 +11,7 @@ import { assignableUserIds, openLoads } from '#inbox/services/agents'
 import { detectLanguage } from '#inbox/services/language'
 import { tenancy } from '#core/tenancy/context'
 import { sqlDateTime } from '#core/helpers/sql_time'
+import type { MessagesReceivedEvent, ReceivedMessage } from '#inbox/events'
 
 /**
  * Automatic routing and assignment (issue 5, section 3).
@@ -40,6 +41,7 @@ import { sqlDateTime } from '#core/helpers/sql_time'
 type Candidate = {
   userId: number
   load: number
+  limit: number | null
   lastAssignedSeq: number
   skills: string[]
   isSenior: boolean
@@ -48,7 +50,53 @@ type Candidate = {
 type RoutedConversation = Pick<
   Conversation,
   'id' | 'workspaceId' | 'channelId' | 'teamId' | 'contactId' | 'language' | 'status'
->
+> & { waitingSince?: Conversation['waitingSince'] }
+
+/**
+ * What a batch of assignments shares (`routeReceived`): the enabled rules,
+ * read once, and each team's eligible agents, read on first use and kept
+ * current in memory as the batch assigns (load + 1, to the back of the
+ * round robin, dropped at their limit). The assignment itself still
+ * checks the agent's limit under a row lock, so a stale entry can only
+ * cost a retry with the next agent.
+ */
+export type AssignmentBatch = {
+  rules: AssignmentRule[]
+  agentsByTeam: Map<number | null, Candidate[]>
+  nextSeq: number
+}
+
+async function enabledAssignmentRules() {
+  return AssignmentRule.query()
+    .where('enabled', true)
+    .orderBy('position', 'asc')
+    .orderBy('id', 'asc')
+}
+
+/** A batch context for `assignByRules`; runs in the tenant context. */
+export async function assignmentBatch(): Promise<AssignmentBatch> {
+  return {
+    rules: await enabledAssignmentRules(),
+    agentsByTeam: new Map(),
+    nextSeq: Number.MAX_SAFE_INTEGER / 2,
+  }
+}
+
+function noteAssigned(batch: AssignmentBatch, userId: number) {
+  const seq = batch.nextSeq++
+  for (const [team, agents] of batch.agentsByTeam) {
+    const kept: Candidate[] = []
+    for (const agent of agents) {
+      if (agent.userId === userId) {
+        agent.load += 1
+        agent.lastAssignedSeq = seq
+        if (agent.limit !== null && agent.load >= agent.limit) continue
+      }
+      kept.push(agent)
+    }
+    batch.agentsByTeam.set(team, kept)
+  }
+}
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
@@ -145,7 +193,6 @@ export async function eligibleAgents(
       isSenior: profile.isSenior,
     }))
     .filter((agent) => agent.limit === null || agent.load < agent.limit)
-    .map(({ limit: _limit, ...agent }) => agent)
 }
 
 const byRoundRobin = (a: Candidate, b: Candidate) =>
@@ -191,15 +238,13 @@ export type AssignOutcome = 'assigned' | 'queued' | 'no_rule' | 'skipped'
  */
 export async function assignByRules(
   conversation: RoutedConversation,
-  reason: 'rule' | 'queue' = 'rule'
+  reason: 'rule' | 'queue' = 'rule',
+  batch?: AssignmentBatch
 ): Promise<AssignOutcome> {
   const workspaceId = conversation.workspaceId
   return tenancy.run(workspaceId, async () => {
-    const rules = await AssignmentRule.query()
-      .where('enabled', true)
-      .orderBy('position', 'asc')
-      .orderBy('id', 'asc')
-    const agentsByTeam = new Map<number | null, Candidate[]>()
+    const rules = batch ? batch.rules : await enabledAssignmentRules()
+    const agentsByTeam = batch ? batch.agentsByTeam : new Map<number | null, Candidate[]>()
     let inScope = false
     for (const rule of rules) {
       if (rule.channelId !== null && rule.channelId !== conversation.channelId) continue
@@ -228,7 +273,9 @@ export async function assignByRules(
             ruleName: rule.name,
             onlyIfUnassigned: true,
           })
-          return result.assigneeId === agent.userId ? 'assigned' : 'skipped'
+          if (result.assigneeId !== agent.userId) return 'skipped'
+          if (batch) noteAssigned(batch, agent.userId)
+          return 'assigned'
         } catch (error) {
           // Another assignment filled this agent up meanwhile: try the next one.
           if (error instanceof AgentAtCapacityException) continue
@@ -241,7 +288,8 @@ export async function assignByRules(
     const query = Conversation.query().where('id', conversation.id).whereNull('assignee_id')
     if (inScope) {
       await query.whereNull('waiting_since').update({ waiting_since: sqlDateTime() })
-    } else {
+    } else if (conversation.waitingSince !== null) {
+      // (undefined: not known by the caller, so cleared if set.)
       await query.whereNotNull('waiting_since').update({ waiting_since: null })
     }
     return inScope ? 'queued' : 'no_rule'
@@ -252,12 +300,13 @@ export async function assignByRules(
  * Applies the first matching routing rule to a conversation: team,
  * priority, tags. Returns the rule applied, if any.
  */
-export async function applyRoutingRules(conversation: Conversation, text: string | null) {
+export async function applyRoutingRules(
+  conversation: Conversation,
+  text: string | null,
+  enabledRules?: RoutingRule[]
+) {
   return tenancy.run(conversation.workspaceId, async () => {
-    const rules = await RoutingRule.query()
-      .where('enabled', true)
-      .orderBy('position', 'asc')
-      .orderBy('id', 'asc')
+    const rules = enabledRules ?? (await enabledRoutingRules())
     for (const rule of rules) {
       if (rule.channelId !== null && rule.channelId !== conversation.channelId) continue
       if (rule.keywords.length && !(text && matchesKeywords(text, rule.keywords))) continue
@@ -285,59 +334,61 @@ export async function applyRoutingRules(conversation: Conversation, text: string
   })
 }
 
-/**
- * The whole pipeline for one inbound message: routing rules on the
- * conversation's first inbound message, then assignment rules while the
- * conversation is open, unassigned and not already queued. Idempotent.
- */
-export async function routeConversation(event: {
-  workspaceId: number
-  conversationId: number
-  messageId?: number
-  body?: string | null
-}) {
-  return tenancy.run(event.workspaceId, async () => {
-    // The conversation and (when a message is named) its first inbound
-    // message's id, in one statement: this runs for every inbound message.
-    const query = Conversation.query().where('id', event.conversationId).select('conversations.*')
-    if (event.messageId !== undefined) {
-      query.select(
-        db.raw(
-          '(SELECT MIN(m.id) FROM messages m WHERE m.workspace_id = conversations.workspace_id AND m.conversation_id = conversations.id AND m.direction = ?) AS first_inbound_id',
-          ['in']
-        )
-      )
-    }
-    const conversation = await query.first()
-    if (!conversation || conversation.status !== 'open') return 'skipped' as const
+function enabledRoutingRules() {
+  return RoutingRule.query().where('enabled', true).orderBy('position', 'asc').orderBy('id', 'asc')
+}
 
-    if (event.messageId !== undefined) {
-      if (Number(conversation.$extras.first_inbound_id) === event.messageId) {
-        let text = event.body ?? null
-        if (text === null) {
-          const row = await db
-            .from('messages')
-            .where('workspace_id', event.workspaceId)
-            .where('id', event.messageId)
-            .select('body')
-            .first()
-          text = row?.body ?? null
-        }
-        if (!conversation.language) {
-          const language = detectLanguage(text)
-          if (language) {
-            conversation.language = language
-            await conversation.save()
+/**
+ * The whole pipeline for a batch of inbound messages
+ * (`inbox:messages_received`), per conversation in the order of its first
+ * message in the batch: on the conversation's first inbound message, its
+ * language is detected and the routing rules run; then, while the
+ * conversation is open, unassigned and not already queued, the
+ * assignment rules. One statement reads the batch's conversations; rules
+ * and eligible agents are read once per batch. Idempotent: a replayed
+ * batch finds its conversations assigned or queued, and routing rules set
+ * team and tags rather than adding them twice.
+ */
+export async function routeReceived(event: MessagesReceivedEvent) {
+  return tenancy.run(event.workspaceId, async () => {
+    const firstOf = new Map<number, ReceivedMessage>()
+    for (const message of event.messages) {
+      if (!firstOf.has(message.conversationId)) firstOf.set(message.conversationId, message)
+    }
+    const loaded = await Conversation.query()
+      .whereIn('id', [...firstOf.keys()])
+      .where('status', 'open')
+    const byId = new Map(loaded.map((conversation) => [conversation.id, conversation]))
+
+    let routingRules: RoutingRule[] | undefined
+    let batch: AssignmentBatch | undefined
+    for (const [conversationId, message] of firstOf) {
+      const conversation = byId.get(conversationId)
+      if (!conversation) continue
+      try {
+        if (message.firstInbound) {
+          if (!conversation.language) {
+            const language = detectLanguage(message.body)
+            if (language) {
+              conversation.language = language
+              await conversation.save()
+            }
           }
+          routingRules ??= await enabledRoutingRules()
+          if (routingRules.length) await applyRoutingRules(conversation, message.body, routingRules)
         }
-        await applyRoutingRules(conversation, text)
+        if (conversation.assigneeId !== null || conversation.waitingSince !== null) continue
+        batch ??= await assignmentBatch()
+        if (!batch.rules.length) continue
+        await assignByRules(conversation, 'rule', batch)
+      } catch (error) {
+        // Never fail the ingestion of a message because of its side effects.
+        logger.error(
+          { err: error, workspaceId: event.workspaceId, conversationId },
+          'routing: assignment failed'
+        )
       }
     }
-
-    if (conversation.assigneeId !== null || conversation.waitingSince !== null) {
-      return 'skipped' as const
-    }
-    return assignByRules(conversation, 'rule')
   })
 }
 

@@ -20,11 +20,13 @@ import { assignConversation } from '#inbox/actions/assign_conversation'
 import { AgentAtCapacityException } from '#inbox/exceptions/assignment_exceptions'
 import { assignByRules, matchesKeywords } from '#inbox/services/routing'
 import { setAvailability, sweepAvailability } from '#inbox/services/availability'
-import { currentAvailability } from '#inbox/services/agents'
+import { currentAvailability, openLoads } from '#inbox/services/agents'
 import { updateAgentSettings } from '#inbox/actions/manage_teams'
 import { addMember, makeUser, makeWorkspace } from '#tests/helpers/fixtures'
 import { routesWithParams, sweep } from '#tests/helpers/cross_tenant_sweep'
 import RoutingRule from '#inbox/models/routing_rule'
+import Contact from '#contacts/models/contact'
+import { recordInboundBatch } from '#inbox/actions/record_inbound_batch'
 
 function randomWaId() {
   return `1555${(randomBytes(3).readUIntBE(0, 3) % 10_000_000).toString().padStart(7, '0')}`
@@ -1074,6 +1076,116 @@ test.group('Assignment: cross-tenant sweep', () => {
     const after = await conversation(a.workspace.id, open.id)
     assert.isNull(after.assigneeId)
     assert.lengthOf(await tenancy.run(a.workspace.id, () => Team.all()), 1)
+  })
+})
+
+test.group('Assignment: one webhook batch', () => {
+  test('a batch routes first inbound messages, assigns in turn within limits, queues the rest and reads the rules once', async ({
+    assert,
+  }) => {
+    const { workspace } = await makeWorkspace()
+    const channel = await sandboxOf(workspace)
+    const ana = await agent(workspace, 'Ana', { online: true, max: 2 })
+    const ben = await agent(workspace, 'Ben', { online: true, max: 2 })
+    await rule(workspace, 'round_robin')
+    const billing = await tagNamed(workspace, 'Billing')
+    await tenancy.run(workspace.id, () =>
+      RoutingRule.create({
+        name: 'Refunds',
+        position: 0,
+        enabled: true,
+        keywords: ['refund'],
+        setPriority: 2,
+        addTagIds: [billing.id],
+      })
+    )
+    // A conversation an agent started (a template): Ben's, no inbound message yet.
+    const [x, a, b, c, d] = [1, 2, 3, 4, 5].map(() => randomWaId())
+    const started = await tenancy.run(workspace.id, async () => {
+      const contact = await Contact.create({ waId: x, phone: `+${x}` })
+      return Conversation.create({
+        contactId: contact.id,
+        channelId: channel.id,
+        status: 'open',
+        unreadCount: 0,
+        assigneeId: ben.user.id,
+      })
+    })
+
+    const at = Math.floor(Date.now() / 1000)
+    const item = (waId: string, body: string) => ({
+      channel,
+      item: {
+        kind: 'message' as const,
+        wabaId: null,
+        phoneNumberId: channel.phoneNumberId ?? 'sandbox',
+        displayPhoneNumber: null,
+        contact: { waId, bsuid: null, profileName: null },
+        providerMessageId: `wamid.${randomBytes(8).toString('hex')}`,
+        type: 'text',
+        timestamp: at,
+        body,
+        replyTo: null,
+        media: null,
+        payload: {},
+      },
+    })
+    const reads = { routing: 0, assignment: 0 }
+    const knex = db.connection().getWriteClient()
+    const count = (query: { sql: string }) => {
+      if (/from [`"]routing_rules[`"]/i.test(query.sql)) reads.routing++
+      if (/from [`"]assignment_rules[`"]/i.test(query.sql)) reads.assignment++
+    }
+    knex.on('query', count)
+    try {
+      await tenancy.run(workspace.id, () =>
+        recordInboundBatch([
+          item(x, 'I want a refund'),
+          item(a, 'hello'),
+          item(a, 'refund please'),
+          item(b, 'refund now'),
+          item(c, 'hi'),
+          item(d, 'hey'),
+        ])
+      )
+    } finally {
+      knex.off('query', count)
+    }
+    assert.deepEqual(reads, { routing: 1, assignment: 1 })
+
+    const of = async (waId: string) => {
+      const contact = await db
+        .from('contacts')
+        .where('workspace_id', workspace.id)
+        .where('wa_id', waId)
+        .firstOrFail()
+      return tenancy.run(workspace.id, () =>
+        Conversation.query().where('contact_id', contact.id).firstOrFail()
+      )
+    }
+    const tagged = async (routed: Conversation) =>
+      (
+        await db
+          .from('conversation_tags')
+          .where('conversation_id', routed.id)
+          .where('tag_id', billing.id)
+      ).length === 1
+    const [cx, ca, cb, cc, cd] = await Promise.all([x, a, b, c, d].map(of))
+    // Routing on each conversation's first inbound message only.
+    assert.equal(cx.id, started.id)
+    assert.isTrue(await tagged(cx))
+    assert.equal(cx.priority, 2)
+    assert.isFalse(await tagged(ca))
+    assert.isTrue(await tagged(cb))
+    // In turn (Ana, then Ben, who already had one), never over a limit of 2.
+    assert.equal(cx.assigneeId, ben.user.id)
+    assert.equal(ca.assigneeId, ana.user.id)
+    assert.equal(cb.assigneeId, ben.user.id)
+    assert.equal(cc.assigneeId, ana.user.id)
+    assert.isNull(cd.assigneeId)
+    assert.isNotNull(cd.waitingSince)
+    const loads = await openLoads(workspace.id, [ana.user.id, ben.user.id])
+    assert.deepEqual([loads.get(ana.user.id), loads.get(ben.user.id)], [2, 2])
   })
 })
 
