@@ -546,8 +546,10 @@ function customFieldRows(
   field: CustomField,
   condition: Extract<ParsedCondition, { type: 'custom_field' }>,
   value: NormalValue,
-  context: CompileContext
+  context: CompileContext,
+  alias = ''
 ): { where: Fragment; member: boolean } {
+  const col = (name: string) => (alias ? `${alias}.${name}` : name)
   const kind = KIND_OF_FIELD[field.type]
   const { op } = condition
   const negative: Record<string, string> = {
@@ -560,26 +562,26 @@ function customFieldRows(
   if (positiveOp === 'is_set') {
     predicate = null
   } else if (kind === 'text') {
-    predicate = textPredicate('value_text', positiveOp, value)
+    predicate = textPredicate(col('value_text'), positiveOp, value)
   } else if (kind === 'dropdown') {
     // Options are stored canonical: exact comparison, served by the index.
     const values = positiveOp === 'in' ? (value as FieldValue[]) : [value]
     predicate = {
-      sql: `value_text IN (${values.map(() => '?').join(', ')})`,
+      sql: `${col('value_text')} IN (${values.map(() => '?').join(', ')})`,
       bindings: values,
     }
   } else if (kind === 'number') {
-    predicate = numberPredicate('value_number', positiveOp, value)
+    predicate = numberPredicate(col('value_number'), positiveOp, value)
   } else if (kind === 'date') {
-    predicate = datePredicate('value_date', positiveOp, value, context)
+    predicate = datePredicate(col('value_date'), positiveOp, value, context)
   } else {
-    predicate = { sql: 'value_bool = ?', bindings: [value ? 1 : 0] }
+    predicate = { sql: `${col('value_bool')} = ?`, bindings: [value ? 1 : 0] }
   }
   // The typed columns before this one are NULL for this field: saying so
   // lets the one (field, text, number, date, bool) index serve the range.
   const column = COLUMN_OF[field.type]
   const prefix = VALUE_COLUMNS.slice(0, VALUE_COLUMNS.indexOf(column))
-    .map((name) => ` AND ${name} IS NULL`)
+    .map((name) => ` AND ${col(name)} IS NULL`)
     .join('')
   return {
     where: {
@@ -617,7 +619,7 @@ function customFieldPredicate(
 /**
  * A custom field or tag condition as the rows of one table that decide
  * it, keyed by contact: `from` (the table), `where` (after `workspace_id
- * = ?`, unqualified columns, bindings included), `member` (a contact
+ * = ?`, columns qualified with the table's alias, bindings included), `member` (a contact
  * matches by having such a row, or by having none; `negate` applied) and
  * `rank` (how selective a driver it is likely to be: lower is better).
  * At most one row per contact: (workspace, contact, field) is the primary
@@ -632,16 +634,20 @@ const NARROW_OPS = new Set(['starts_with', 'between'])
 function keyedOf(
   condition: ParsedCondition,
   lookups: Lookups,
-  context: CompileContext
+  context: CompileContext,
+  alias: string
 ): Keyed | null {
   if (condition.type === 'custom_field') {
     const field = lookups.fields.get(condition.key)!
     const value = lookups.values.get(condition) ?? null
-    const { where, member } = customFieldRows(field, condition, value, context)
+    const { where, member } = customFieldRows(field, condition, value, context, alias)
     const rank = EXACT_OPS.has(condition.op) ? 1 : NARROW_OPS.has(condition.op) ? 3 : 4
     return {
       from: 'contact_field_values',
-      where: { sql: ` AND field_id = ?${where.sql}`, bindings: [field.id, ...where.bindings] },
+      where: {
+        sql: ` AND ${alias}.field_id = ?${where.sql}`,
+        bindings: [field.id, ...where.bindings],
+      },
       member: member !== condition.negate,
       rank: condition.op === 'is_set' ? 5 : rank,
     }
@@ -650,7 +656,7 @@ function keyedOf(
     const tag = lookups.tags.get(condition.tag)!
     return {
       from: 'contact_tags',
-      where: { sql: ' AND tag_id = ?', bindings: [tag.id] },
+      where: { sql: ` AND ${alias}.tag_id = ?`, bindings: [tag.id] },
       member: (condition.op === 'has') !== condition.negate,
       rank: 2,
     }
@@ -669,7 +675,7 @@ function probeOf(
   context: CompileContext,
   idExpr: string
 ): Fragment | null {
-  const keyed = keyedOf(condition, lookups, context)
+  const keyed = keyedOf(condition, lookups, context, 'p')
   if (!keyed) return null
   return {
     sql:
@@ -687,10 +693,15 @@ function probeOf(
  * - An AND group needs at least one custom field or tag condition a
  *   contact matches by having a row: the most selective of them drives
  *   (`SELECT d.contact_id FROM <its table> d WHERE …`, an index range of
- *   one row per contact), the other keyed conditions are probes on
- *   d.contact_id, and everything else (standard fields, engagement,
- *   consent, events, conversations, nested groups, segments) is one probe
- *   on the contact's row with the WHERE form of those conditions.
+ *   one row per contact). The other keyed conditions are joined on their
+ *   unique keys, most selective first (`JOIN … kN ON kN.contact_id =
+ *   d.contact_id AND …`, or `LEFT JOIN … WHERE kN.contact_id IS NULL` for
+ *   one a member must not have): one row at most each, so no duplicates.
+ *   Everything else (standard fields, engagement, consent, events,
+ *   conversations, nested groups, segments) is checked on the contact's
+ *   row, joined last, with the WHERE form of those conditions.
+ *   A join is cheaper per id than a correlated `(SELECT 1 …) IS NOT NULL`
+ *   probe (one subquery execution each): 20-25 % on the bench's counts.
  * - An OR group is the UNION of its conditions' sets (each must have one).
  * - A negated group, an empty group or a condition that cannot drive has
  *   no set form.
@@ -724,7 +735,7 @@ function compileSet(
   let driver: { condition: ParsedCondition; keyed: Keyed } | null = null
   for (const child of node.conditions) {
     if (child.type === 'group') continue
-    const keyed = keyedOf(child, lookups, context)
+    const keyed = keyedOf(child, lookups, context, 'd')
     if (keyed?.member && (!driver || keyed.rank < driver.keyed.rank)) {
       driver = { condition: child, keyed }
     }
@@ -737,12 +748,15 @@ function compileSet(
     return null
   }
   const ws = context.workspaceId
-  const probes: Fragment[] = []
+  // The other keyed conditions, most selective first: joined on their
+  // unique keys (a member has the row: JOIN; has none: LEFT JOIN … IS NULL).
+  const probes: { keyed: Keyed; alias: string }[] = []
   const onContact: Fragment[] = []
   for (const child of node.conditions) {
     if (child === driver.condition) continue
-    const probe = child.type === 'group' ? null : probeOf(child, lookups, context, 'd.contact_id')
-    if (probe) probes.push(probe)
+    const alias = `k${probes.length + 1}`
+    const keyed = child.type === 'group' ? null : keyedOf(child, lookups, context, alias)
+    if (keyed) probes.push({ keyed, alias })
     else
       onContact.push(
         child.type === 'group'
@@ -750,24 +764,50 @@ function compileSet(
           : compileCondition(child, lookups, context, false)
       )
   }
-  const contact: Fragment = onContact.length
-    ? {
-        sql:
-          '(SELECT 1 FROM contacts WHERE contacts.workspace_id = ? AND contacts.id = d.contact_id' +
-          ` AND contacts.erased_at IS NULL AND ${onContact.map((part) => `(${part.sql})`).join(' AND ')}) IS NOT NULL`,
-        bindings: [ws, ...onContact.flatMap((part) => part.bindings)],
-      }
-    : {
-        sql: 'd.contact_id NOT IN (SELECT id FROM contacts WHERE workspace_id = ? AND erased_at IS NOT NULL)',
-        bindings: [ws],
-      }
-  const parts = [contact, ...probes]
+  probes.sort((a, b) => a.keyed.rank - b.keyed.rank)
+  const joins: Fragment[] = probes.map(({ keyed, alias }) => ({
+    sql:
+      ` ${keyed.member ? 'JOIN' : 'LEFT JOIN'} ${keyed.from} ${alias}` +
+      ` ON ${alias}.workspace_id = d.workspace_id AND ${alias}.contact_id = d.contact_id${keyed.where.sql}`,
+    bindings: keyed.where.bindings,
+  }))
+  const where: Fragment[] = [
+    {
+      sql: `d.workspace_id = ?${driver.keyed.where.sql}`,
+      bindings: [ws, ...driver.keyed.where.bindings],
+    },
+    ...probes
+      .filter(({ keyed }) => !keyed.member)
+      .map(({ alias }) => ({ sql: `${alias}.contact_id IS NULL`, bindings: [] })),
+  ]
+  if (onContact.length) {
+    // The contact's own row, last: it is read only for ids every keyed condition kept.
+    joins.push({
+      sql: ' JOIN contacts ON contacts.workspace_id = d.workspace_id AND contacts.id = d.contact_id',
+      bindings: [],
+    })
+    where.push({ sql: 'contacts.erased_at IS NULL', bindings: [] })
+    where.push(...onContact.map((part) => ({ sql: `(${part.sql})`, bindings: part.bindings })))
+  } else {
+    where.push({
+      sql: 'd.contact_id NOT IN (SELECT id FROM contacts WHERE workspace_id = ? AND erased_at IS NOT NULL)',
+      bindings: [ws],
+    })
+  }
+  // `/*! STRAIGHT_JOIN */` is read by MySQL/MariaDB only (a comment to
+  // SQLite): join in the order written, driver first. Without it MariaDB's
+  // estimates can pick a probe's range as the driver (a 480,000-row range
+  // instead of 250,000 rows, 3-4x slower).
   return [
     {
       sql:
-        `SELECT d.contact_id FROM ${driver.keyed.from} d WHERE d.workspace_id = ?${driver.keyed.where.sql}` +
-        parts.map((part) => ` AND ${part.sql}`).join(''),
-      bindings: [ws, ...driver.keyed.where.bindings, ...parts.flatMap((part) => part.bindings)],
+        `SELECT /*! STRAIGHT_JOIN */ d.contact_id FROM ${driver.keyed.from} d` +
+        joins.map((join) => join.sql).join('') +
+        ` WHERE ${where.map((part) => part.sql).join(' AND ')}`,
+      bindings: [
+        ...joins.flatMap((join) => join.bindings),
+        ...where.flatMap((part) => part.bindings),
+      ],
     },
   ]
 }

@@ -649,6 +649,36 @@ test.group('Segment engine', () => {
         ),
         ['Ann']
       )
+      // Several probes joined in rank order (a negated tag before a range,
+      // is_set last), then the contact's row: score ≥ 3 is Ann, Ben, Cai and
+      // erased Fay; untagged leaves Ben and Cai; only Ben has a nickname.
+      assert.deepEqual(
+        await members(all(cf('nickname', 'is_set'), cf('score', 'gte', 3), tag('has', true))),
+        ['Ben']
+      )
+      assert.deepEqual(
+        await members(
+          all(cf('nickname', 'is_set'), tag('has', true), cf('score', 'gte', 3), {
+            type: 'field',
+            field: 'name',
+            op: 'starts_with',
+            value: 'c',
+          })
+        ),
+        []
+      )
+      // The contact's row joined: erased Fay (nickname "gold") still left out.
+      assert.deepEqual(
+        await members(
+          all(cf('nickname', 'contains', 'gold'), { type: 'field', field: 'name', op: 'is_set' })
+        ),
+        ['Ann']
+      )
+      // A negative keyed condition as a probe of a positive driver, both on custom fields.
+      assert.deepEqual(
+        await members(all(cf('plan', 'eq', 'Gold'), cf('newsletter', 'eq', true, true))),
+        ['Dee']
+      )
       // OR of AND groups: UNION; a contact in both arms counts once.
       assert.deepEqual(
         await members(any(all(cf('plan', 'eq', 'Gold'), tag('has')), all(cf('score', 'gte', 12)))),
