@@ -143,12 +143,27 @@ export async function matchKeyword(text: string): Promise<KeywordMatch | null> {
   const needle = normalizeKeyword(text)
   if (!needle || needle.length > 64) return null
   for (const language of await keywordLanguages()) {
-    if (language.optOut.some((keyword) => normalizeKeyword(keyword) === needle)) {
+    const { optOut, optIn } = normalizedOf(language)
+    if (optOut.has(needle)) {
       return { event: 'opt_out', locale: language.locale, reply: language.optOutReply }
     }
-    if (language.optIn.some((keyword) => normalizeKeyword(keyword) === needle)) {
+    if (optIn.has(needle)) {
       return { event: 'opt_in', locale: language.locale, reply: language.optInReply }
     }
   }
   return null
+}
+
+/** A language's keywords normalized once (every inbound text is matched against them). */
+const normalized = new WeakMap<KeywordLanguage, { optOut: Set<string>; optIn: Set<string> }>()
+function normalizedOf(language: KeywordLanguage) {
+  let sets = normalized.get(language)
+  if (!sets) {
+    sets = {
+      optOut: new Set(language.optOut.map(normalizeKeyword)),
+      optIn: new Set(language.optIn.map(normalizeKeyword)),
+    }
+    normalized.set(language, sets)
+  }
+  return sets
 }

@@ -54,12 +54,21 @@ export function normalizePhone(
   }
 }
 
+/** phoneOfWaId's results, per WhatsApp id (bounded: cleared at 10,000). */
+const phonesOfWaIds = new Map<string, string | null>()
+
 /**
  * The phone of a WhatsApp id (international digits, no `+`): E.164 when
  * it is a possible number, else null (the contact keeps its wa_id).
  */
 export function phoneOfWaId(waId: string | null | undefined): string | null {
   if (!waId || !/^\d{6,15}$/.test(waId)) return null
+  const known = phonesOfWaIds.get(waId)
+  if (known !== undefined) return known
   const result = normalizePhone(`+${waId}`, null, { strictness: 'possible' })
-  return result.ok ? result.e164 : null
+  const phone = result.ok ? result.e164 : null
+  // Parsing costs ~60 µs; the same customers write again and again.
+  if (phonesOfWaIds.size >= 10_000) phonesOfWaIds.clear()
+  phonesOfWaIds.set(waId, phone)
+  return phone
 }
