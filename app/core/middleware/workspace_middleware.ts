@@ -1,8 +1,8 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import type { NextFn } from '@adonisjs/core/types/http'
 import { Bouncer } from '@adonisjs/bouncer'
-import Workspace from '#core/models/workspace'
-import { findMemberWithRole } from '#core/queries/find_member'
+import type Workspace from '#core/models/workspace'
+import { findWorkspaceMember } from '#core/queries/find_member'
 import { tenancy } from '#core/tenancy/context'
 import { MemberActor, abilities } from '#core/authorization'
 import { policies } from '#core/policies/main'
@@ -21,13 +21,13 @@ export default class WorkspaceMiddleware {
   async handle(ctx: HttpContext, next: NextFn) {
     const user = ctx.auth.getUserOrFail()
     const slug = String(ctx.params.workspace ?? '')
-    const workspace = await Workspace.query().where('slug', slug).preload('plan').first()
-    if (!workspace) {
+    // The workspace, its plan, and the user's membership, role and
+    // permissions in one statement (every request asks).
+    const found = await findWorkspaceMember(slug, user.id)
+    if (!found) {
       return ctx.response.notFound('Not found')
     }
-
-    // Membership, role and permissions in one statement (every request asks).
-    const membership = await findMemberWithRole(workspace.id, user.id)
+    const { workspace, membership } = found
     if (!membership) {
       throw new CrossTenantAccessException({ type: 'workspace', id: slug }, workspace.id)
     }

@@ -3,7 +3,8 @@ import Membership from '#core/models/membership'
 import Role from '#core/models/role'
 import RolePermission from '#core/models/role_permission'
 import { tenancy } from '#core/tenancy/context'
-import { findMemberWithRole } from '#core/queries/find_member'
+import { findMemberWithRole, findWorkspaceMember } from '#core/queries/find_member'
+import Workspace from '#core/models/workspace'
 import { addMember, makeUser, makeWorkspace } from '#tests/helpers/fixtures'
 
 /** What the workspace middleware used to load with three statements. */
@@ -16,7 +17,7 @@ async function preloaded(workspaceId: number, userId: number) {
   )
 }
 
-test.group('Workspace middleware: member lookup in one statement', () => {
+test.group('Workspace middleware: workspace and member lookup in one statement', () => {
   test('same membership, role and permissions as the preloaded models', async ({ assert }) => {
     const { workspace, owner } = await makeWorkspace()
     const agent = await makeUser()
@@ -67,5 +68,37 @@ test.group('Workspace middleware: member lookup in one statement', () => {
     const b = await makeWorkspace()
     assert.isNull(await findMemberWithRole(a.workspace.id, b.owner.id))
     assert.isNotNull(await findMemberWithRole(b.workspace.id, b.owner.id))
+  })
+
+  test('workspace, plan and membership together, as the separate look-ups give them', async ({
+    assert,
+  }) => {
+    const { workspace, owner } = await makeWorkspace()
+    const agent = await makeUser()
+    await addMember(workspace, agent, 'agent')
+    const stranger = (await makeWorkspace()).owner
+    const expected = await Workspace.query()
+      .where('slug', workspace.slug)
+      .preload('plan')
+      .firstOrFail()
+    const plain = (value: any) => JSON.parse(JSON.stringify(value.$attributes))
+
+    for (const user of [owner, agent]) {
+      const found = (await findWorkspaceMember(workspace.slug, user.id))!
+      assert.deepEqual(plain(found.workspace), plain(expected))
+      assert.deepEqual(plain(found.workspace.plan), plain(expected.plan))
+      assert.equal(found.workspace.plan.name, expected.plan.name)
+      assert.deepEqual(found.workspace.plan.features, expected.plan.features)
+      assert.isTrue(found.workspace.$isPersisted)
+      const member = (await findMemberWithRole(workspace.id, user.id))!
+      assert.deepEqual(plain(found.membership!), plain(member))
+      assert.deepEqual(plain(found.membership!.role), plain(member.role))
+      assert.sameMembers(found.membership!.role.permissionKeys, member.role.permissionKeys)
+      assert.isAbove(found.membership!.role.permissionKeys.length, 0)
+    }
+    const outsider = (await findWorkspaceMember(workspace.slug, stranger.id))!
+    assert.equal(outsider.workspace.id, workspace.id)
+    assert.isNull(outsider.membership)
+    assert.isNull(await findWorkspaceMember('no-such-workspace', owner.id))
   })
 })
