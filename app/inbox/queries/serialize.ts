@@ -17,9 +17,24 @@ import type {
  */
 
 export const toDateTime = fromStored
-export const toIso = storedIso
+
+/** A valid JS Date (what mysql2 gives for DATETIME). */
+const isDate = (value: unknown): value is Date =>
+  value instanceof Date && !Number.isNaN(value.getTime())
+
+/**
+ * `storedIso`, with mysql2's Date formatted directly (the same string:
+ * UTC, milliseconds, `Z`) instead of through Luxon: a page formats three
+ * timestamps per conversation.
+ */
+export function toIso(value: unknown): string | null {
+  return isDate(value) ? value.toISOString() : storedIso(value)
+}
+
+const WINDOW_MS = SERVICE_WINDOW_HOURS * 3600_000
 
 export function windowEndsAt(lastInboundAt: unknown): string | null {
+  if (isDate(lastInboundAt)) return new Date(lastInboundAt.getTime() + WINDOW_MS).toISOString()
   return toDateTime(lastInboundAt)?.plus({ hours: SERVICE_WINDOW_HOURS }).toUTC().toISO() ?? null
 }
 
@@ -199,8 +214,17 @@ export async function listItems(
  */
 export async function hydratePage(
   workspaceId: number,
-  page: any
-): Promise<{ item: ConversationListItem; id: number; lastMessageAt: unknown }[]> {
+  page: any,
+  extraColumns: string[] = []
+): Promise<
+  {
+    item: ConversationListItem
+    id: number
+    lastMessageAt: unknown
+    /** The `extraColumns` of the page's row. */
+    extra: Record<string, unknown>
+  }[]
+> {
   const sameWorkspace =
     (table: string, column: string, key = 'id') =>
     (join: any) => {
@@ -255,7 +279,8 @@ export async function hydratePage(
       'teams.name as team_name',
       'tags.public_id as tag_public_id',
       'tags.name as tag_name',
-      'tags.color as tag_color'
+      'tags.color as tag_color',
+      ...extraColumns.map((column) => `page.${column} as page__${column}`)
     )
     .orderBy('page.last_message_at', 'desc')
     .orderBy('page.id', 'desc')
@@ -263,7 +288,12 @@ export async function hydratePage(
 
   const items = new Map<
     number,
-    { item: ConversationListItem; id: number; lastMessageAt: unknown }
+    {
+      item: ConversationListItem
+      id: number
+      lastMessageAt: unknown
+      extra: Record<string, unknown>
+    }
   >()
   for (const row of rows) {
     const id = Number(row.id)
@@ -297,7 +327,9 @@ export async function hydratePage(
             : null,
         tags: [],
       }
-      entry = { item, id, lastMessageAt: row.last_message_at }
+      const extra: Record<string, unknown> = {}
+      for (const column of extraColumns) extra[column] = (row as any)[`page__${column}`]
+      entry = { item, id, lastMessageAt: row.last_message_at, extra }
       items.set(id, entry)
     }
     if (row.tag_public_id !== null) {

@@ -339,6 +339,109 @@ test.group('Inbox list: filters, search and cursor', () => {
     }
   })
 
+  test('search: hits only in messages, only in contact names, in both; filters and order still apply', async ({
+    client,
+    assert,
+  }) => {
+    const { workspace, owner } = await makeWorkspace()
+    const start = DateTime.now().minus({ hours: 1 })
+    const make = async (index: number, name: string, text: string) =>
+      (
+        await inbound(workspace, {
+          waId: `1555040000${index}`,
+          name,
+          text,
+          at: start.plus({ minutes: index }),
+        })
+      ).conversation
+    const inMessage = await make(1, 'Rita Lopez', 'the quokka arrived damaged')
+    const inName = await make(2, 'Quokka Traders', 'where is my order')
+    const inBoth = await make(3, 'Quokka Shop', 'a quokka question')
+    const resolved = await make(4, 'Sam Reed', 'one more quokka')
+    await make(5, 'Nora Quinn', 'nothing to see')
+    await set(workspace, resolved, { status: 'resolved' })
+    // The message match is on a later message of the conversation, not its first.
+    await inbound(workspace, { waId: '15550400005', text: 'and my quokka too' })
+    const nora = await tenancy.run(workspace.id, () =>
+      Conversation.query().orderBy('id', 'desc').firstOrFail()
+    )
+
+    const search = async (query: string) =>
+      ids(
+        await json(client.get(`/w/${workspace.slug}/inbox/conversations?${query}`).loginAs(owner))
+      )
+    // Newest activity first, open only by default.
+    assert.deepEqual(await search('q=quokka'), [
+      nora.publicId,
+      inBoth.publicId,
+      inName.publicId,
+      inMessage.publicId,
+    ])
+    assert.deepEqual(await search('q=quokka&status=any'), [
+      nora.publicId,
+      resolved.publicId,
+      inBoth.publicId,
+      inName.publicId,
+      inMessage.publicId,
+    ])
+    assert.deepEqual(await search('q=quokka&status=resolved'), [resolved.publicId])
+    // A filter that excludes every match gives an empty page, not an error.
+    assert.deepEqual(await search('q=quokka&status=snoozed'), [])
+    // Paging through the matches with the cursor.
+    const first = await json(
+      client.get(`/w/${workspace.slug}/inbox/conversations?q=quokka&limit=3`).loginAs(owner)
+    )
+    assert.deepEqual(ids(first), [nora.publicId, inBoth.publicId, inName.publicId])
+    const second = await json(
+      client
+        .get(
+          `/w/${workspace.slug}/inbox/conversations?q=quokka&limit=3&cursor=${encodeURIComponent(first.body().nextCursor)}`
+        )
+        .loginAs(owner)
+    )
+    assert.deepEqual(ids(second), [inMessage.publicId])
+    assert.isNull(second.body().nextCursor)
+  })
+
+  test('a search whose first matches are all filtered out still finds the rest (more matches than the seek limit)', async ({
+    client,
+    assert,
+  }) => {
+    const { workspace, owner } = await makeWorkspace()
+    const start = DateTime.now().minus({ hours: 1 })
+    const made = []
+    for (let index = 0; index < 5; index++) {
+      made.push(
+        (
+          await inbound(workspace, {
+            waId: `1555050000${index}`,
+            text: `lost parcel number ${index}`,
+            at: start.plus({ minutes: index }),
+          })
+        ).conversation
+      )
+    }
+    // Only one of the five matches is open.
+    for (const conversation of made.slice(0, 4)) {
+      await set(workspace, conversation, { status: 'resolved' })
+    }
+    const search = async (query: string) =>
+      ids(
+        await json(client.get(`/w/${workspace.slug}/inbox/conversations?${query}`).loginAs(owner))
+      )
+    const limit = SEARCH_SEEK.limit
+    for (const seek of [limit, 2, 1]) {
+      SEARCH_SEEK.limit = seek
+      try {
+        assert.deepEqual(await search('q=parcel'), [made[4].publicId], `seek limit ${seek}`)
+        assert.deepEqual(await search('q=parcel&status=snoozed'), [], `seek limit ${seek}`)
+        assert.lengthOf(await search('q=parcel&status=resolved'), 4, `seek limit ${seek}`)
+      } finally {
+        SEARCH_SEEK.limit = limit
+      }
+    }
+  })
+
   test('the cursor pages without duplicates or gaps while new conversations arrive', async ({
     client,
     assert,
