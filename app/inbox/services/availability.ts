@@ -178,6 +178,7 @@ export async function sweepAvailability(now = Date.now()) {
     user_id: number
     last_activity_at: unknown
     availability_changed_at: unknown
+    updated_at: unknown
     auto_away_minutes: number
   }[] = await db
     .from('agent_profiles')
@@ -188,13 +189,19 @@ export async function sweepAvailability(now = Date.now()) {
       'agent_profiles.user_id',
       'agent_profiles.last_activity_at',
       'agent_profiles.availability_changed_at',
+      'agent_profiles.updated_at',
       'workspaces.auto_away_minutes'
     )
   let away = 0
   for (const row of online) {
     const minutes = Number(row.auto_away_minutes)
     if (!minutes) continue
-    const last = toMillis(row.last_activity_at) ?? toMillis(row.availability_changed_at)
+    // A profile put online without either time (an import, a script)
+    // counts from its last write, not as idle since forever.
+    const last =
+      toMillis(row.last_activity_at) ??
+      toMillis(row.availability_changed_at) ??
+      toMillis(row.updated_at)
     if (last !== null && now - last < minutes * 60_000) continue
     await setAvailability(Number(row.workspace_id), Number(row.user_id), 'away', { auto: true })
     away++

@@ -519,11 +519,30 @@ test.group('Assignment: away and offline', () => {
     await sweepAvailability()
     assert.equal(await currentAvailability(workspace.id, ana.user.id), 'online')
 
+    // Online without any activity or change time: counted from the row's last write.
+    const cy = await agent(workspace, 'Cy', { online: true })
+    const timeless = () =>
+      db
+        .from('agent_profiles')
+        .where('workspace_id', workspace.id)
+        .where('user_id', cy.user.id)
+        .update({ last_activity_at: null, availability_changed_at: null })
+    await timeless()
+
     await db.from('workspaces').where('id', workspace.id).update({ auto_away_minutes: 15 })
     await sweepAvailability()
     assert.equal(await currentAvailability(workspace.id, ana.user.id), 'away')
     assert.equal(await currentAvailability(workspace.id, ben.user.id), 'online')
+    assert.equal(await currentAvailability(workspace.id, cy.user.id), 'online')
     assert.equal((await conversation(workspace.id, open.id)).assigneeId, ben.user.id)
+
+    await db
+      .from('agent_profiles')
+      .where('workspace_id', workspace.id)
+      .where('user_id', cy.user.id)
+      .update({ updated_at: idle.toSQL({ includeOffset: false }) })
+    await sweepAvailability()
+    assert.equal(await currentAvailability(workspace.id, cy.user.id), 'away')
   })
 
   test('the heartbeat keeps an active agent online', async ({ client, assert }) => {
