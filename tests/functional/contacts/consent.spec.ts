@@ -385,15 +385,25 @@ test.group('Consent registry: keywords, Meta notices and errors', () => {
     const message = await tenancy.run(workspace.id, () =>
       Message.findByOrFail('provider_message_id', wamid)
     )
+    const contact = await contactByWaId(workspace, waId)
     const { default: emitter } = await import('@adonisjs/core/services/emitter')
-    await emitter.emit('inbox:message_received', {
+    await emitter.emit('inbox:messages_received', {
       workspaceId: workspace.id,
-      conversationId: message.conversationId,
-      messageId: message.id,
+      messages: [
+        {
+          conversationId: message.conversationId,
+          messageId: message.id,
+          contactId: contact.id,
+          channelId: message.channelId,
+          type: message.type,
+          body: message.body,
+          at: message.createdAt,
+          firstInbound: true,
+        },
+      ],
     })
     await drainQueue()
 
-    const contact = await contactByWaId(workspace, waId)
     const events = await eventsOf(workspace, contact.id)
     assert.lengthOf(events, 1)
     assert.equal(events[0].messageId, message.id)

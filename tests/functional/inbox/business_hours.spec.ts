@@ -14,6 +14,7 @@ import AuditLog from '#core/models/audit_log'
 import Workspace from '#core/models/workspace'
 import { tenancy } from '#core/tenancy/context'
 import { recordInboundMessage } from '#inbox/actions/record_inbound_message'
+import { recordInboundBatch } from '#inbox/actions/record_inbound_batch'
 import { recordConsent } from '#contacts/services/consent'
 import {
   closedPeriodKey,
@@ -27,6 +28,20 @@ import { addMember, makeUser, makeWorkspace } from '#tests/helpers/fixtures'
 import { drainQueue } from '#tests/helpers/queue'
 
 const KOLKATA = 'Asia/Kolkata'
+
+/** A stored inbound message as `inbox:messages_received` carries it (a replayed event). */
+function replayOf(message: Message, contactId: number, firstInbound: boolean) {
+  return {
+    conversationId: message.conversationId,
+    messageId: message.id,
+    contactId,
+    channelId: message.channelId,
+    type: message.type,
+    body: message.body,
+    at: message.providerTimestamp ?? message.createdAt,
+    firstInbound,
+  }
+}
 
 function randomWaId() {
   return `1555${(randomBytes(3).readUIntBE(0, 3) % 10_000_000).toString().padStart(7, '0')}`
@@ -655,12 +670,9 @@ test.group('Business hours: away and greeting messages', (group) => {
     // Later in the same closed period; and a replay of the first event.
     autoReplyClock.now = () => base.plus({ minutes: 31 })
     await inboundText(channel, waId, 'Still waiting', base.plus({ minutes: 30 }))
-    await emitter.emit('inbox:message_received', {
+    await emitter.emit('inbox:messages_received', {
       workspaceId: workspace.id,
-      conversationId: conversation.id,
-      messageId: results[0].message.id,
-      type: 'text',
-      body: 'Hello?',
+      messages: [replayOf(results[0].message, conversation.contactId, true)],
     })
     assert.lengthOf(await automatic(workspace, conversation.id), 1)
 
@@ -721,12 +733,9 @@ test.group('Business hours: away and greeting messages', (group) => {
     const first = await inboundText(channel, waId, 'Hi')
     const conversationId = first.message.conversationId
     await inboundText(channel, waId, 'Second message')
-    await emitter.emit('inbox:message_received', {
+    await emitter.emit('inbox:messages_received', {
       workspaceId: workspace.id,
-      conversationId,
-      messageId: first.message.id,
-      type: 'text',
-      body: 'Hi',
+      messages: [replayOf(first.message, first.contactId!, true)],
     })
     assert.deepEqual(
       (await automatic(workspace, conversationId)).map((entry) => [entry.auto, entry.body]),
@@ -856,6 +865,90 @@ test.group('Business hours: away and greeting messages', (group) => {
       (await automatic(workspace, result.message.conversationId)).map((entry) => entry.body),
       ['Bonjour du canal'],
       'the channel has its own greeting: used even in another language'
+    )
+    await drainQueue()
+  })
+
+  test('one webhook batch: one away message per conversation, one greeting per new conversation, none for a keyword', async ({
+    assert,
+  }) => {
+    const { workspace } = await makeWorkspace()
+    const channel = await sandboxOf(workspace)
+    await setTimezone(workspace, KOLKATA)
+    const base = DateTime.now().minus({ hours: 22 }).startOf('minute')
+    const opening = openingAfter(base, KOLKATA)
+    await setHours(workspace, [opening.row])
+    await setReplies(workspace, [
+      { kind: 'away', locale: 'en', body: 'Closed now.' },
+      { kind: 'greeting', locale: 'en', body: 'Welcome!' },
+    ])
+    const item = (waId: string, body: string, at: DateTime) => ({
+      channel,
+      item: {
+        kind: 'message' as const,
+        wabaId: null,
+        phoneNumberId: channel.phoneNumberId ?? `sandbox:${channel.publicId}`,
+        displayPhoneNumber: null,
+        contact: { waId, bsuid: null, profileName: null },
+        providerMessageId: `wamid.${randomBytes(8).toString('hex')}`,
+        type: 'text',
+        timestamp: Math.floor(at.toSeconds()),
+        body,
+        replyTo: null,
+        media: null,
+        payload: {},
+      },
+    })
+    const conversationOf = async (waId: string) => {
+      const contact = await db
+        .from('contacts')
+        .where('workspace_id', workspace.id)
+        .where('wa_id', waId)
+        .firstOrFail()
+      return tenancy.run(workspace.id, () =>
+        Conversation.query().where('contact_id', contact.id).firstOrFail()
+      )
+    }
+
+    // Closed: two customers, several messages each, in one batch.
+    const [ana, ben] = [randomWaId(), randomWaId()]
+    autoReplyClock.now = () => base.plus({ minutes: 2 })
+    await tenancy.run(workspace.id, () =>
+      recordInboundBatch([
+        item(ana, 'Hello?', base),
+        item(ben, 'Hi there', base),
+        item(ana, 'Anyone?', base.plus({ seconds: 20 })),
+        item(ana, 'Please', base.plus({ seconds: 40 })),
+        item(ben, 'Help', base.plus({ seconds: 30 })),
+      ])
+    )
+    for (const waId of [ana, ben]) {
+      const conversation = await conversationOf(waId)
+      assert.deepEqual(
+        (await automatic(workspace, conversation.id)).map((entry) => entry.body),
+        ['Closed now.'],
+        waId
+      )
+    }
+
+    // Open: a new customer writes twice, another only STOP.
+    const inside = opening.start.plus({ minutes: 10 })
+    autoReplyClock.now = () => inside.plus({ minutes: 1 })
+    const [cy, dee] = [randomWaId(), randomWaId()]
+    await tenancy.run(workspace.id, () =>
+      recordInboundBatch([
+        item(cy, 'Good morning', inside),
+        item(dee, 'STOP', inside),
+        item(cy, 'Are you there?', inside.plus({ seconds: 5 })),
+      ])
+    )
+    assert.deepEqual(
+      (await automatic(workspace, (await conversationOf(cy)).id)).map((entry) => entry.body),
+      ['Welcome!']
+    )
+    assert.deepEqual(
+      (await automatic(workspace, (await conversationOf(dee)).id)).map((entry) => entry.auto),
+      []
     )
     await drainQueue()
   })
