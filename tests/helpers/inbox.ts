@@ -47,6 +47,35 @@ export async function inbound(
   })
 }
 
+/**
+ * One item of a webhook batch for `recordInboundBatch`: a message from
+ * `waId` to `channel` (a text unless `type` says otherwise), sent at `at`.
+ */
+export function batchItem(
+  channel: Channel,
+  waId: string,
+  body: string | null,
+  options: { at?: DateTime; type?: string } = {}
+) {
+  return {
+    channel,
+    item: {
+      kind: 'message' as const,
+      wabaId: null,
+      phoneNumberId: channel.phoneNumberId ?? `sandbox:${channel.publicId}`,
+      displayPhoneNumber: null,
+      contact: { waId, bsuid: null, profileName: null },
+      providerMessageId: `wamid.batch.${ulid()}`,
+      type: options.type ?? 'text',
+      timestamp: Math.floor((options.at ?? DateTime.now()).toSeconds()),
+      body,
+      replyTo: null,
+      media: null,
+      payload: {},
+    },
+  }
+}
+
 /** Reloads a conversation inside its workspace. */
 export function reload(workspace: Workspace, conversation: Conversation) {
   return tenancy.run(workspace.id, () => Conversation.findOrFail(conversation.id))

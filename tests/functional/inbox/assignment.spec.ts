@@ -27,6 +27,7 @@ import { routesWithParams, sweep } from '#tests/helpers/cross_tenant_sweep'
 import RoutingRule from '#inbox/models/routing_rule'
 import Contact from '#contacts/models/contact'
 import { recordInboundBatch } from '#inbox/actions/record_inbound_batch'
+import { batchItem } from '#tests/helpers/inbox'
 
 function randomWaId() {
   return `1555${(randomBytes(3).readUIntBE(0, 3) % 10_000_000).toString().padStart(7, '0')}`
@@ -1131,24 +1132,7 @@ test.group('Assignment: one webhook batch', () => {
       })
     })
 
-    const at = Math.floor(Date.now() / 1000)
-    const item = (waId: string, body: string) => ({
-      channel,
-      item: {
-        kind: 'message' as const,
-        wabaId: null,
-        phoneNumberId: channel.phoneNumberId ?? 'sandbox',
-        displayPhoneNumber: null,
-        contact: { waId, bsuid: null, profileName: null },
-        providerMessageId: `wamid.${randomBytes(8).toString('hex')}`,
-        type: 'text',
-        timestamp: at,
-        body,
-        replyTo: null,
-        media: null,
-        payload: {},
-      },
-    })
+    const item = (waId: string, body: string) => batchItem(channel, waId, body)
     const reads = { routing: 0, assignment: 0 }
     const knex = db.connection().getWriteClient()
     const count = (query: { sql: string }) => {

@@ -15,6 +15,7 @@ import Workspace from '#core/models/workspace'
 import { tenancy } from '#core/tenancy/context'
 import { recordInboundMessage } from '#inbox/actions/record_inbound_message'
 import { recordInboundBatch } from '#inbox/actions/record_inbound_batch'
+import { batchItem } from '#tests/helpers/inbox'
 import { recordConsent } from '#contacts/services/consent'
 import {
   closedPeriodKey,
@@ -882,23 +883,8 @@ test.group('Business hours: away and greeting messages', (group) => {
       { kind: 'away', locale: 'en', body: 'Closed now.' },
       { kind: 'greeting', locale: 'en', body: 'Welcome!' },
     ])
-    const item = (waId: string, body: string, at: DateTime) => ({
-      channel,
-      item: {
-        kind: 'message' as const,
-        wabaId: null,
-        phoneNumberId: channel.phoneNumberId ?? `sandbox:${channel.publicId}`,
-        displayPhoneNumber: null,
-        contact: { waId, bsuid: null, profileName: null },
-        providerMessageId: `wamid.${randomBytes(8).toString('hex')}`,
-        type: 'text',
-        timestamp: Math.floor(at.toSeconds()),
-        body,
-        replyTo: null,
-        media: null,
-        payload: {},
-      },
-    })
+    const item = (waId: string, body: string, at: DateTime) =>
+      batchItem(channel, waId, body, { at })
     const conversationOf = async (waId: string) => {
       const contact = await db
         .from('contacts')

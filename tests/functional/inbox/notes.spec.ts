@@ -1,6 +1,5 @@
 import { test } from '@japa/runner'
 import { DateTime } from 'luxon'
-import { ulid } from 'ulidx'
 import transmit from '@adonisjs/transmit/services/main'
 import db from '@adonisjs/lucid/services/db'
 import Channel from '#channels/models/channel'
@@ -17,7 +16,7 @@ import { recordInboundBatch } from '#inbox/actions/record_inbound_batch'
 import { wakeSnoozed } from '#inbox/jobs/wake_snoozed'
 import { addMember, makeUser, makeWorkspace } from '#tests/helpers/fixtures'
 import { drainQueue } from '#tests/helpers/queue'
-import { inbound, reload } from '#tests/helpers/inbox'
+import { batchItem, inbound, reload } from '#tests/helpers/inbox'
 
 const json = (request: any) => request.header('accept', 'application/json')
 
@@ -286,24 +285,9 @@ test.group('Inbox status, snooze, reopen and metrics', () => {
         })
     })
     const channel = await tenancy.run(workspace.id, () => Channel.query().firstOrFail())
-    const at = Math.floor(Date.now() / 1000) + 5
-    const item = (waId: string, body: string | null, type = 'text', offset = 0) => ({
-      channel,
-      item: {
-        kind: 'message' as const,
-        wabaId: null,
-        phoneNumberId: channel.phoneNumberId ?? 'sandbox',
-        displayPhoneNumber: null,
-        contact: { waId, bsuid: null, profileName: null },
-        providerMessageId: `wamid.batch.${ulid()}`,
-        type,
-        timestamp: at + offset,
-        body,
-        replyTo: null,
-        media: null,
-        payload: {},
-      },
-    })
+    const at = DateTime.now().plus({ seconds: 5 })
+    const item = (waId: string, body: string | null, type = 'text', offset = 0) =>
+      batchItem(channel, waId, body, { type, at: at.plus({ seconds: offset }) })
     await tenancy.run(workspace.id, () =>
       recordInboundBatch([
         item('15550700003', 'first'),
