@@ -28,7 +28,7 @@
  * Knobs: BENCH_CONVERSATIONS (100000), BENCH_MESSAGES (1000000),
  * BENCH_REQUESTS (300), BENCH_CONCURRENCY (4), BENCH_WARMUP (40),
  * BENCH_LATENCY_SECONDS (15), BENCH_LATENCY_WARMUP_SECONDS (3), BENCH_RATE (200),
- * BENCH_RESEED (0),
+ * BENCH_RESEED (0), BENCH_BUFFER_POOL_MB (1024; 0 leaves MariaDB's own),
  * BENCH_PORT (3450), BENCH_DATABASE (parley_bench_inbox), BENCH_PHASES
  * (requests,latency), BENCH_EXPLAIN=1 (log the SQL of the web server and the
  * worker, print each endpoint's costliest statements with their EXPLAIN),
@@ -52,6 +52,7 @@ import {
   round,
   startWeb,
   startWorker,
+  mariadbBufferPool,
   stopChild,
   waitForHttp,
 } from './lib/parley.mjs'
@@ -65,6 +66,8 @@ const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 15)
 const RATE = Number(process.env.BENCH_RATE ?? 200)
 const LATENCY_WARMUP_SECONDS = Number(process.env.BENCH_LATENCY_WARMUP_SECONDS ?? 3)
 const RESEED = process.env.BENCH_RESEED === '1'
+/** MariaDB's InnoDB buffer pool for the run (the compose stack's 1 GB; 0: leave the server's). */
+const BUFFER_POOL_MB = Number(process.env.BENCH_BUFFER_POOL_MB ?? 1024)
 /** Which measurements to run: requests (list, filter, search, thread) and/or latency. */
 const PHASES = (process.env.BENCH_PHASES ?? 'requests,latency').split(',')
 const PORT = Number(process.env.BENCH_PORT ?? 3450)
@@ -1051,6 +1054,7 @@ async function webhookToAgent(database, session, state) {
 async function main() {
   execFileSync('mysqladmin', ['-uroot', '-h127.0.0.1', 'ping'], { stdio: 'ignore' })
   mysql(`CREATE DATABASE IF NOT EXISTS \`${DATABASE}\``)
+  const bufferPoolMb = mariadbBufferPool(BUFFER_POOL_MB)
   let database = connect()
   let state = await seedState(database)
   await database.destroy()
@@ -1171,6 +1175,7 @@ async function main() {
       thread_web_cpu_ms: round(thread.webCpuMs, 1) ?? null,
       // 1-minute load average when measuring started and ended (2 cores: above 2 means contention).
       load_average_1m: [round(loadAtStart, 1), round(os.loadavg()[0], 1)],
+      buffer_pool_mb: bufferPoolMb,
       webhooks_sent: latency.sent,
       webhook_rate_per_s: round(latency.rate),
       lost: latency.lost,
