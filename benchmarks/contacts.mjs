@@ -167,11 +167,13 @@ async function runMeasured(args) {
   child.stdout.on('data', (chunk) => (output += chunk))
   child.stderr.on('data', (chunk) => (output += chunk))
   let peakKb = 0
+  let cpuTicks = 0
   const sample = () => {
     try {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
       const match = /VmHWM:\s+(\d+) kB/.exec(status)
       if (match) peakKb = Math.max(peakKb, Number(match[1]))
+      cpuTicks = processTicks(child.pid) ?? cpuTicks
     } catch {}
   }
   const timer = setInterval(sample, 100)
@@ -180,7 +182,30 @@ async function runMeasured(args) {
   clearInterval(timer)
   const seconds = (performance.now() - started) / 1000
   if (code !== 0) throw new Error(`node ace ${args.join(' ')} exited ${code}:\n${output}`)
-  return { seconds, peakMb: peakKb / 1024, output }
+  return { seconds, peakMb: peakKb / 1024, output, cpuSeconds: cpuTicks / CLOCK_TICKS }
+}
+
+const CLOCK_TICKS = 100
+
+/** User + system CPU ticks of a process (Linux /proc), or null. */
+function processTicks(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return Number(fields[11]) + Number(fields[12])
+  } catch {
+    return null
+  }
+}
+
+/** The local MariaDB server's CPU ticks (null when it is not on this machine). */
+function mariadbTicks() {
+  try {
+    const pid = execFileSync('pgrep', ['-x', 'mariadbd']).toString().trim().split('\n')[0]
+    return pid ? processTicks(pid) : null
+  } catch {
+    return null
+  }
 }
 
 /**
@@ -301,7 +326,10 @@ async function main() {
     console.log('fresh database, workspace and custom fields…')
     await setup()
     console.log(`importing ${ROWS} rows (${round(statSync(csv).size / 1048576)} MB)…`)
+    const dbTicks = mariadbTicks()
     const run = await runMeasured(['contacts:import', SLUG, csv, '--json'])
+    const dbTicksAfter = mariadbTicks()
+    if (process.env.BENCH_SHOW_OUTPUT) console.log(run.output.trim())
     const summary = JSON.parse(run.output.trim().split('\n').pop())
     if (summary.created !== ROWS) {
       throw new Error(`expected ${ROWS} contacts created, got ${JSON.stringify(summary)}`)
@@ -311,8 +339,13 @@ async function main() {
     result.import_rows_per_s = Math.round(ROWS / summary.seconds)
     result.import_process_seconds = round(run.seconds, 1)
     result.import_peak_rss_mb = round(run.peakMb, 0)
+    // CPU per row: the importing process (boot included) and MariaDB (anything else it served too).
+    result.import_node_cpu_us_per_row = round((run.cpuSeconds * 1e6) / ROWS, 1)
+    if (dbTicks !== null && dbTicksAfter !== null) {
+      result.import_mariadb_cpu_us_per_row = round(((dbTicksAfter - dbTicks) / CLOCK_TICKS) * 1e6 / ROWS, 1)
+    }
     console.log(
-      `import: ${result.import_rows_per_s} rows/s (${result.import_seconds} s; ${result.import_process_seconds} s with the process's start), peak RSS ${result.import_peak_rss_mb} MB`
+      `import: ${result.import_rows_per_s} rows/s (${result.import_seconds} s; ${result.import_process_seconds} s with the process's start), peak RSS ${result.import_peak_rss_mb} MB, CPU per row: node ${result.import_node_cpu_us_per_row} µs, mariadbd ${result.import_mariadb_cpu_us_per_row ?? '?'} µs, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`
     )
   }
 
