@@ -100,8 +100,15 @@ export default await Env.create(new URL('../', import.meta.url), {
   /*
   | File storage for tenant files (inbound media, imports, exports).
   */
-  DRIVE_DISK: Env.schema.enum.optional(['fs'] as const),
+  DRIVE_DISK: Env.schema.enum.optional(['fs', 's3'] as const),
   STORAGE_PATH: Env.schema.string.optional(),
+  /** DRIVE_DISK=s3: checked at boot by config/drive.ts (a missing one is named). */
+  S3_BUCKET: Env.schema.string.optional(),
+  S3_REGION: Env.schema.string.optional(),
+  S3_ENDPOINT: Env.schema.string.optional(),
+  S3_FORCE_PATH_STYLE: Env.schema.boolean.optional(),
+  S3_ACCESS_KEY_ID: Env.schema.string.optional(),
+  S3_SECRET_ACCESS_KEY: Env.schema.string.optional(),
   /** Hours a finished contacts export stays downloadable (default 24). */
   EXPORT_LINK_TTL_HOURS: Env.schema.number.optional(),
 
