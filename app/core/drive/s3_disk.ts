@@ -137,6 +137,12 @@ export function createS3Driver(settings: S3Settings): S3Driver {
     region: settings.region,
     endpoint: settings.endpoint,
     forcePathStyle: settings.forcePathStyle,
+    // Other S3-compatible servers do not all take the SDK's default CRC32
+    // checksums (aws-chunked bodies with trailers): only when an operation
+    // requires one. AWS itself (no endpoint) keeps the default.
+    ...(settings.endpoint
+      ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
+      : {}),
     credentials: {
       accessKeyId: settings.accessKeyId,
       secretAccessKey: settings.secretAccessKey,
