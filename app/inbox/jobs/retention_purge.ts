@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
+import drive from '@adonisjs/drive/services/main'
 import { MIN_RETENTION_MONTHS } from '#inbox/validators/business_hours'
 import { sqlDateTime } from '#core/helpers/sql_time'
 
@@ -18,19 +19,21 @@ export function retentionCutoff(retentionMonths: number | null, now = DateTime.n
  * time (short statements: the inbox keeps writing meanwhile), then its
  * conversations left without messages whose last message is older than
  * the cutoff (their tags, assignment log and scheduled messages go with
- * them by cascade). Returns what it deleted.
+ * them by cascade), and those messages' media files.
+ * Returns what it deleted.
  */
 export async function purgeWorkspace(workspaceId: number, cutoff: DateTime) {
   const before = sqlDateTime(cutoff)
   let messages = 0
+  let mediaFiles = 0
   for (;;) {
-    const rows: { id: number }[] = await db
+    const rows: { id: number; media_path: string | null }[] = await db
       .from('messages')
       .where('workspace_id', workspaceId)
       .where('created_at', '<', before)
       .orderBy('created_at')
       .limit(CHUNK)
-      .select('id')
+      .select('id', 'media_path')
     if (!rows.length) break
     await db
       .from('messages')
@@ -41,6 +44,7 @@ export async function purgeWorkspace(workspaceId: number, cutoff: DateTime) {
       )
       .delete()
     messages += rows.length
+    mediaFiles += await deleteMedia(workspaceId, rows)
     if (rows.length < CHUNK) break
   }
   let conversations = 0
@@ -76,7 +80,26 @@ export async function purgeWorkspace(workspaceId: number, cutoff: DateTime) {
     conversations += rows.length
     if (rows.length < CHUNK) break
   }
-  return { messages, conversations }
+  return { messages, conversations, mediaFiles }
+}
+
+/**
+ * The media files of deleted messages (inbound downloads are named after
+ * their message, reply attachments are uploaded per reply: a file belongs
+ * to one message, as the contact erasure also assumes). A file that
+ * cannot be deleted is logged and left. Returns how many went.
+ */
+async function deleteMedia(workspaceId: number, rows: { media_path: string | null }[]) {
+  let deleted = 0
+  for (const path of new Set(rows.map((row) => row.media_path).filter(Boolean)) as Set<string>) {
+    try {
+      await drive.use().delete(path)
+      deleted++
+    } catch (error) {
+      logger.warn({ err: error, workspaceId, path }, 'inbox: retention purge kept a media file')
+    }
+  }
+  return deleted
 }
 
 /**

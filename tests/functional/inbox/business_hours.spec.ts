@@ -2,6 +2,7 @@ import { test } from '@japa/runner'
 import { randomBytes } from 'node:crypto'
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
+import drive from '@adonisjs/drive/services/main'
 import emitter from '@adonisjs/core/services/emitter'
 import Channel from '#channels/models/channel'
 import Contact from '#contacts/models/contact'
@@ -1010,6 +1011,17 @@ test.group('Retention', () => {
     // Empty but recent: kept.
     const recentEmpty = await conversationAt(a.workspace, channelA.id, now.minus({ days: 3 }))
 
+    // Their media files: the old message's goes with it, the newer one's stays.
+    const disk = drive.use()
+    const media = async (id: number) => {
+      const path = `workspaces/${a.workspace.id}/media/${id}.jpg`
+      await disk.put(path, 'jpeg bytes')
+      await db.from('messages').where('id', id).update({ media_path: path })
+      return path
+    }
+    const goneFile = await media(gone)
+    const keptFile = await media(mixedNew)
+
     const inB = await conversationAt(b.workspace, channelB.id, now.minus({ months: 7 }))
     const bEight = await messageAt(b.workspace, inB, channelB.id, now.minus({ months: 8 }))
     const bThirteen = await messageAt(b.workspace, inB, channelB.id, now.minus({ months: 13 }))
@@ -1028,6 +1040,9 @@ test.group('Retention', () => {
       )
     assert.sameMembers(await remaining(a.workspace, [gone, mixedOld, mixedNew]), [mixedNew])
     assert.sameMembers(await remaining(b.workspace, [bEight, bThirteen]), [bEight])
+    assert.isFalse(await disk.exists(goneFile))
+    assert.isTrue(await disk.exists(keptFile))
+    await disk.delete(keptFile)
     const conversations = await tenancy.run(a.workspace.id, () =>
       Conversation.query().whereIn('id', [oldOnly, mixed, recentEmpty]).select('id')
     )
@@ -1040,6 +1055,7 @@ test.group('Retention', () => {
     assert.deepEqual(await purgeWorkspace(a.workspace.id, retentionCutoff(13, now)), {
       messages: 0,
       conversations: 0,
+      mediaFiles: 0,
     })
   })
 
@@ -1068,7 +1084,7 @@ test.group('Retention', () => {
       await db.table('messages').multiInsert(rows.slice(start, start + 100))
     }
     const deleted = await purgeWorkspace(workspace.id, retentionCutoff(24, now))
-    assert.deepEqual(deleted, { messages: 2100, conversations: 1 })
+    assert.deepEqual(deleted, { messages: 2100, conversations: 1, mediaFiles: 0 })
     const [left] = await db.from('messages').where('workspace_id', workspace.id).count('* as total')
     assert.equal(Number(left.total), 0)
   })
