@@ -13,6 +13,7 @@ import { createMetaSimulator, type MetaSimulator } from '#channels/simulator/ind
 import { makeWorkspace } from '#tests/helpers/fixtures'
 import type Workspace from '#core/models/workspace'
 import { drainQueue } from '#tests/helpers/queue'
+import { simulatorPort } from '#tests/helpers/campaign_dispatch'
 
 /**
  * The whole round trip against the bundled Meta simulator: a customer
@@ -25,7 +26,7 @@ test.group('Outbound through the Meta simulator', (group) => {
 
   group.setup(async () => {
     simulator = createMetaSimulator({
-      port: 3399,
+      port: simulatorPort(),
       appSecret: 'test-meta-app-secret',
       appId: 'test-app-id',
       webhookUrl: `http://127.0.0.1:${process.env.PORT}/webhooks/meta`,
