@@ -12,7 +12,7 @@ import { channelDrivers } from '#channels/registry'
 import { campaignDriverFor } from '#campaigns/dispatch/transport'
 import { circuitBreaker, CircuitOpenError, isTransientFailure } from '#channels/circuit_breaker'
 import { channelPacer, sleep, type SendWindow } from '#channels/pacer'
-import { sqlDateTime, fromStored } from '#core/helpers/sql_time'
+import { sqlDateTime, sqlDateTimeNotBefore, fromStored } from '#core/helpers/sql_time'
 import { buildSendComponents, resolveValues, templateVariables } from '#templates/services/render'
 import type { TemplateVariable } from '#templates/services/render'
 import { contactValuesFor } from '#templates/services/contact_values'
@@ -274,8 +274,8 @@ async function tierRoom(ctx: Context, wanted: number): Promise<number> {
     .where('workspace_id', ctx.campaign.workspaceId)
     .where('campaign_id', ctx.campaign.id)
     .where('status', 'pending')
-    .where((q) => q.whereNull('due_at').orWhere('due_at', '<', sqlDateTime(until)))
-    .update({ due_at: sqlDateTime(until) })
+    .where((q) => q.whereNull('due_at').orWhere('due_at', '<', sqlDateTimeNotBefore(until)))
+    .update({ due_at: sqlDateTimeNotBefore(until) })
   await setWaiting(ctx.campaign.id, 'messaging_limit', until)
   pushProgress(ctx.campaign.id)
   // Rows already claimed still go out; no new claims until the window frees.

@@ -6,7 +6,7 @@ import type Channel from '#channels/models/channel'
 import { classifyMetaError } from '#channels/meta/error_codes'
 import { channelPacer } from '#channels/pacer'
 import { recordConsent } from '#contacts/services/consent'
-import { sqlDateTime } from '#core/helpers/sql_time'
+import { sqlDateTime, sqlDateTimeNotBefore } from '#core/helpers/sql_time'
 import { dispatchSettings } from '#campaigns/dispatch/settings'
 import { bumpCounters, setWaiting, pushProgress } from '#campaigns/dispatch/progress'
 
@@ -99,7 +99,8 @@ async function reschedule(
     status: 'pending',
     claim: null,
     claimed_at: null,
-    due_at: delayMs > 0 ? sqlDateTime(DateTime.utc().plus({ milliseconds: delayMs })) : null,
+    due_at:
+      delayMs > 0 ? sqlDateTimeNotBefore(DateTime.utc().plus({ milliseconds: delayMs })) : null,
   }
   if (error) {
     values.error_code = error.code
@@ -125,8 +126,8 @@ async function holdCampaign(campaign: Campaign, reason: string, until: DateTime)
     .where('workspace_id', campaign.workspaceId)
     .where('campaign_id', campaign.id)
     .where('status', 'pending')
-    .where((q) => q.whereNull('due_at').orWhere('due_at', '<', sqlDateTime(until)))
-    .update({ due_at: sqlDateTime(until) })
+    .where((q) => q.whereNull('due_at').orWhere('due_at', '<', sqlDateTimeNotBefore(until)))
+    .update({ due_at: sqlDateTimeNotBefore(until) })
   await setWaiting(campaign.id, reason, until)
   pushProgress(campaign.id)
 }

@@ -12,6 +12,16 @@ export function sqlDateTime(at: DateTime = DateTime.utc()): string {
 }
 
 /**
+ * A "not before" time as a DATETIME: rounded up to the whole second, so a
+ * wait stored at second precision never ends early (a retry due at
+ * 12:00:00.400 is written 12:00:01, not 12:00:00).
+ */
+export function sqlDateTimeNotBefore(at: DateTime): string {
+  const utc = at.toUTC()
+  return sqlDateTime(utc.millisecond ? utc.startOf('second').plus({ seconds: 1 }) : utc)
+}
+
+/**
  * A timestamp read back from a raw query — mysql2 gives a Date, SQLite the
  * stored text (`2026-11-21 22:40:00`, sometimes with milliseconds or a
  * `T`) — as a UTC DateTime; null when empty or unreadable.
