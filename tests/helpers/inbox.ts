@@ -2,6 +2,7 @@ import { DateTime } from 'luxon'
 import { ulid } from 'ulidx'
 import Channel from '#channels/models/channel'
 import Conversation from '#inbox/models/conversation'
+import Contact from '#contacts/models/contact'
 import Message from '#inbox/models/message'
 import type Workspace from '#core/models/workspace'
 import { tenancy } from '#core/tenancy/context'
@@ -74,6 +75,14 @@ export function batchItem(
       payload: {},
     },
   }
+}
+
+/** The conversation of the contact with WhatsApp id `waId` (its first, by id). */
+export async function conversationOfWaId(workspace: Workspace, waId: string) {
+  return tenancy.run(workspace.id, async () => {
+    const contact = await Contact.query().where('wa_id', waId).firstOrFail()
+    return Conversation.query().where('contact_id', contact.id).orderBy('id').firstOrFail()
+  })
 }
 
 /** Reloads a conversation inside its workspace. */

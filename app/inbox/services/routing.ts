@@ -436,13 +436,3 @@ export async function drainWaitingQueue(workspaceId: number, limit = 100) {
     return assigned
   })
 }
-
-/** Route without failing the caller (listeners): errors are logged. */
-export async function safely<T>(label: string, work: () => Promise<T>): Promise<T | null> {
-  try {
-    return await work()
-  } catch (error) {
-    logger.error({ err: error }, `routing: ${label} failed`)
-    return null
-  }
-}

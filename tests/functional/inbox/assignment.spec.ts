@@ -27,7 +27,7 @@ import { routesWithParams, sweep } from '#tests/helpers/cross_tenant_sweep'
 import RoutingRule from '#inbox/models/routing_rule'
 import Contact from '#contacts/models/contact'
 import { recordInboundBatch } from '#inbox/actions/record_inbound_batch'
-import { batchItem } from '#tests/helpers/inbox'
+import { batchItem, conversationOfWaId } from '#tests/helpers/inbox'
 
 function randomWaId() {
   return `1555${(randomBytes(3).readUIntBE(0, 3) % 10_000_000).toString().padStart(7, '0')}`
@@ -1156,16 +1156,7 @@ test.group('Assignment: one webhook batch', () => {
     }
     assert.deepEqual(reads, { routing: 1, assignment: 1 })
 
-    const of = async (waId: string) => {
-      const contact = await db
-        .from('contacts')
-        .where('workspace_id', workspace.id)
-        .where('wa_id', waId)
-        .firstOrFail()
-      return tenancy.run(workspace.id, () =>
-        Conversation.query().where('contact_id', contact.id).firstOrFail()
-      )
-    }
+    const of = (waId: string) => conversationOfWaId(workspace, waId)
     const tagged = async (routed: Conversation) =>
       (
         await db

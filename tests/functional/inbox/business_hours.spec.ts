@@ -16,7 +16,7 @@ import Workspace from '#core/models/workspace'
 import { tenancy } from '#core/tenancy/context'
 import { recordInboundMessage } from '#inbox/actions/record_inbound_message'
 import { recordInboundBatch } from '#inbox/actions/record_inbound_batch'
-import { batchItem } from '#tests/helpers/inbox'
+import { batchItem, conversationOfWaId } from '#tests/helpers/inbox'
 import { recordConsent } from '#contacts/services/consent'
 import {
   closedPeriodKey,
@@ -886,16 +886,7 @@ test.group('Business hours: away and greeting messages', (group) => {
     ])
     const item = (waId: string, body: string, at: DateTime) =>
       batchItem(channel, waId, body, { at })
-    const conversationOf = async (waId: string) => {
-      const contact = await db
-        .from('contacts')
-        .where('workspace_id', workspace.id)
-        .where('wa_id', waId)
-        .firstOrFail()
-      return tenancy.run(workspace.id, () =>
-        Conversation.query().where('contact_id', contact.id).firstOrFail()
-      )
-    }
+    const conversationOf = (waId: string) => conversationOfWaId(workspace, waId)
 
     // Closed: two customers, several messages each, in one batch.
     const [ana, ben] = [randomWaId(), randomWaId()]
